@@ -166,3 +166,21 @@ class OutboundEmailFactory(factory.django.DjangoModelFactory):
     recipients = factory.LazyFunction(lambda: ["ops@example.org"])
     subject = factory.Sequence(lambda n: f"Message {n}")
     body = "Hello."
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "auth.Group"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "dataio.ImportJob"
+
+    resource = "shifts"
+    file = factory.django.FileField(filename="shifts.csv", data=b"employee_id,facility\n")
+    format = "csv"
+    created_by = factory.SubFactory(UserFactory)

@@ -6,6 +6,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
 
+from . import beat_admin  # noqa: F401 - re-registers django-celery-beat's admins on unfold
+
 
 class PortalModelAdmin(SimpleHistoryAdmin, GuardedModelAdminMixin, ImportExportModelAdmin, UnfoldModelAdmin):
     """Base of every admin in the console.

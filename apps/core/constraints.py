@@ -37,4 +37,8 @@ class PostgresExclusionConstraint(ExclusionConstraint):
 
         if connections[using].vendor != "postgresql":
             return
+        # Django 5.2 evaluates the condition even when a field it reads failed validation
+        # (ticket #36222, fixed in 6.0), turning a bad choice into a FieldError; skip instead.
+        if exclude and self.condition is not None and self._expression_refs_exclude(model, self.condition, exclude):
+            return
         super().validate(model, instance, exclude=exclude, using=using)

@@ -1,0 +1,111 @@
+"""The outbox in the console: read-only rows, with a retry for what has not gone out."""
+
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
+from unfold.decorators import action, display
+from unfold.utils import parse_date_str
+
+from apps.core.admin import PortalModelAdmin
+
+from .choices import EmailStatus
+from .models import OutboundEmail
+from .selectors import outbound_emails_visible_to
+from .services import RETRYABLE_STATUSES, email_retry
+
+
+class CalendarDateRangeFilter(RangeDateFilter):
+    """A from/to date range on a datetime column, by calendar day in the portal's time zone.
+
+    unfold's RangeDateFilter compares the column with midnight (naive, and excluding the "to"
+    day itself); comparing the column's local date keeps both ends inclusive and aware.
+    """
+
+    def queryset(self, request, queryset):
+        filters = {}
+        for suffix, lookup in (("_from", "gte"), ("_to", "lte")):
+            day = parse_date_str(self.used_parameters.get(f"{self.parameter_name}{suffix}") or "")
+            if day is not None:
+                filters[f"{self.field_path}__date__{lookup}"] = day
+        return queryset.filter(**filters)
+
+
+EMAIL_STATUS_COLOURS = {
+    EmailStatus.QUEUED: "info",
+    EmailStatus.SENT: "success",
+    EmailStatus.FAILED: "danger",
+}
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(PortalModelAdmin):
+    """Messages are written by services (email_queue), never typed in here."""
+
+    list_display = ("subject", "recipient_list", "status_label", "attempts", "created_at", "sent_at")
+    list_filter = (("status", ChoicesDropdownFilter), ("created_at", CalendarDateRangeFilter))
+    search_fields = ["subject", "recipients"]
+    ordering = ("-created_at",)
+    date_hierarchy = None
+    fields = (
+        "subject",
+        "recipient_list",
+        "body",
+        "status_label",
+        "attempts",
+        "last_error",
+        "sent_at",
+        "idempotency_key",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+    actions = ["retry_sending"]
+    actions_detail = ["retry_sending_detail"]
+
+    def get_queryset(self, request):
+        queryset = outbound_emails_visible_to(user=request.user)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request, obj=None):
+        return request.user.has_perm("notifications.change_outboundemail")
+
+    @display(description=_("recipients"))
+    def recipient_list(self, obj: OutboundEmail) -> str:
+        return ", ".join(obj.recipients)
+
+    @display(description=_("status"), ordering="status", label=EMAIL_STATUS_COLOURS)
+    def status_label(self, obj: OutboundEmail):
+        return obj.status, obj.get_status_display()
+
+    @action(description=_("Retry sending"), permissions=["retry"], icon="send")
+    def retry_sending(self, request, queryset):
+        retried = sum(
+            email_retry(email=email, by=request.user) for email in queryset.filter(status__in=RETRYABLE_STATUSES)
+        )
+        skipped = queryset.count() - retried
+        self.message_user(request, _("%(count)d message(s) queued for sending.") % {"count": retried})
+        if skipped:
+            self.message_user(
+                request, _("%(count)d message(s) already sent were left alone.") % {"count": skipped}, messages.WARNING
+            )
+
+    @action(description=_("Retry sending"), permissions=["retry"], icon="send", url_path="retry-sending")
+    def retry_sending_detail(self, request, object_id):
+        email = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if email_retry(email=email, by=request.user):
+            self.message_user(request, _("The message is queued for sending."))
+        else:
+            self.message_user(request, _("The message was already sent."), messages.WARNING)
+        return redirect(reverse("admin:notifications_outboundemail_change", args=[email.pk]))

@@ -1,0 +1,352 @@
+"""Writes on shifts, scheduled events and time off, with the rules across rows that `Model.clean()` cannot see.
+
+Each entity has a `<entity>_validate` (the rules across rows, run on every backend; the admin form calls
+it too) and `_create` / `_update` services that validate, `full_clean()` and save inside a transaction.
+On PostgreSQL the exclusion constraints are the last guard against two concurrent saves: their
+IntegrityError is turned back into the constraint's message, in a savepoint so the caller's
+transaction stays usable.
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+
+from apps.facilities.models import Facility
+
+from .choices import EventStatus, ShiftStatus, TimeOffStatus
+from .models import ScheduledEvent, Shift, TimeOffRequest
+
+User = get_user_model()
+
+SHIFT_FIELDS = frozenset({"user", "facility", "position", "starts_at", "ends_at", "status", "notes"})
+EVENT_FIELDS = frozenset({"title", "kind", "facility", "starts_at", "ends_at", "status"})
+TIME_OFF_FIELDS = frozenset({"user", "kind", "starts_on", "ends_on", "reason", "status", "review_note"})
+
+# Time off that stands in the way of a new request; denied and cancelled requests do not.
+LIVE_TIME_OFF_STATUSES = (TimeOffStatus.PENDING, TimeOffStatus.APPROVED)
+
+
+# --- shared plumbing (used by apps.timesheets.services too) -------------------------------------------
+
+
+def instance_validate_and_save(*, instance: models.Model, validate: Callable[[], None], by=None) -> None:
+    """Run the service's cross-row `validate`, then `full_clean()`, then save in a savepoint.
+
+    Errors are collected together. A field the service already complained about is left out of
+    `full_clean()`, so the same clash is not reported twice (once in the service's words, once in the
+    database constraint's). Must be called inside `transaction.atomic()`.
+    """
+    errors: dict[str, list] = {}
+    try:
+        validate()
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    flagged = {name for name in errors if name != NON_FIELD_ERRORS}
+    try:
+        instance.full_clean(exclude=flagged)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+    instance_save(instance=instance, by=by)
+
+
+def instance_save(*, instance: models.Model, by=None) -> None:
+    """Save `instance` recording `by` in its history; a named constraint's violation becomes its message.
+
+    The save runs in a savepoint: when PostgreSQL rejects the row (a concurrent save won the race),
+    only the savepoint is rolled back and the caller's transaction can go on.
+    """
+    if by is not None:
+        instance._history_user = by
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        constraint = _violated_constraint(instance, exc)
+        if constraint is None:
+            raise
+        raise ValidationError(
+            constraint.get_violation_error_message(), code=constraint.violation_error_code or constraint.name
+        ) from exc
+
+
+def _violated_constraint(instance: models.Model, exc: IntegrityError):
+    constraints = {constraint.name: constraint for constraint in instance._meta.constraints}
+    diag = getattr(exc.__cause__, "diag", None)  # psycopg 3 names the constraint
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return constraints.get(name)
+    text = str(exc)  # SQLite names CHECK constraints in its message
+    return next((constraint for constraint_name, constraint in constraints.items() if constraint_name in text), None)
+
+
+def reject_unknown_fields(fields: dict[str, Any], allowed: Iterable[str], service: str) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"{service}() cannot change {', '.join(sorted(unknown))}")
+
+
+def person_lock(user_id) -> None:
+    """Queue concurrent writes for one person (rules with no database constraint behind them)."""
+    if user_id is not None:
+        list(User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True))
+
+
+# --- wording ------------------------------------------------------------------------------------------
+
+
+def person_name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def day_label(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def location_zone(facility: Facility) -> ZoneInfo:
+    return facility.location.timezone
+
+
+def local_span(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
+    """'from 06:00 to 14:00 on 3 Mar (Europe/London)', or with both days when it crosses midnight."""
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    if start.date() == end.date():
+        span = f"from {start:%H:%M} to {end:%H:%M} on {day_label(start.date())}"
+    else:
+        span = f"from {start:%H:%M} on {day_label(start.date())} to {end:%H:%M} on {day_label(end.date())}"
+    return f"{span} ({zone})"
+
+
+def _days_span(starts_on: date, ends_on: date) -> str:
+    if starts_on == ends_on:
+        return f"on {day_label(starts_on)} {starts_on.year}"
+    return f"from {day_label(starts_on)} to {day_label(ends_on)} {ends_on.year}"
+
+
+# --- shifts -------------------------------------------------------------------------------------------
+
+
+def shift_validate(*, shift: Shift) -> None:
+    """Rules across rows for a shift about to be saved; raises ValidationError naming what clashes.
+
+    - it ends after it starts;
+    - unless cancelled, it does not overlap another non-cancelled shift of the same person
+      (half-open: a shift may start when the previous one ends);
+    - if published, it does not overlap an approved time off of the same person (time off days are
+      whole days in the time zone of the shift's location).
+    """
+    errors: dict[str, list[ValidationError]] = {}
+    if shift.starts_at is None or shift.ends_at is None or shift.user_id is None:
+        return  # full_clean() reports the missing fields
+    if shift.ends_at <= shift.starts_at:
+        raise ValidationError({"ends_at": ValidationError("A shift must end after it starts.", code="ends_before")})
+
+    if shift.status != ShiftStatus.CANCELLED:
+        clash = (
+            Shift.objects.filter(user_id=shift.user_id, starts_at__lt=shift.ends_at, ends_at__gt=shift.starts_at)
+            .exclude(status=ShiftStatus.CANCELLED)
+            .exclude(pk=shift.pk)
+            .select_related("user", "facility__location")
+            .order_by("starts_at")
+            .first()
+        )
+        if clash is not None:
+            message = (
+                f"{person_name(clash.user)} already has a shift at {clash.facility.code} "
+                f"{local_span(clash.starts_at, clash.ends_at, location_zone(clash.facility))}."
+            )
+            errors.setdefault("starts_at", []).append(ValidationError(message, code="shift_overlap"))
+
+    if shift.status == ShiftStatus.PUBLISHED and shift.facility_id is not None:
+        facility = Facility.objects.select_related("location").get(pk=shift.facility_id)
+        zone = location_zone(facility)
+        first_day = shift.starts_at.astimezone(zone).date()
+        last_day = (shift.ends_at - timedelta(microseconds=1)).astimezone(zone).date()  # the end is exclusive
+        time_off = (
+            TimeOffRequest.objects.filter(
+                user_id=shift.user_id, status=TimeOffStatus.APPROVED, starts_on__lte=last_day, ends_on__gte=first_day
+            )
+            .select_related("user")
+            .order_by("starts_on")
+            .first()
+        )
+        if time_off is not None:
+            message = (
+                f"{person_name(time_off.user)} has approved {time_off.get_kind_display().lower()} time off "
+                f"{_days_span(time_off.starts_on, time_off.ends_on)}: a published shift cannot overlap it "
+                f"(keep it as a draft, or change the dates)."
+            )
+            # not keyed on "status": full_clean() would then skip that field, and the overlap constraint's
+            # condition (status != cancelled) cannot be checked without it
+            errors.setdefault(NON_FIELD_ERRORS, []).append(ValidationError(message, code="shift_over_time_off"))
+
+    if errors:
+        raise ValidationError(errors)
+
+
+def _shift_save(*, shift: Shift, by) -> Shift:
+    instance_validate_and_save(instance=shift, validate=lambda: shift_validate(shift=shift), by=by)
+    return shift
+
+
+@transaction.atomic
+def shift_create(
+    *,
+    user,
+    facility: Facility,
+    position: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    status: str = ShiftStatus.DRAFT,
+    notes: str = "",
+    by=None,
+) -> Shift:
+    shift = Shift(
+        user=user,
+        facility=facility,
+        position=position,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status=status,
+        notes=notes,
+    )
+    return _shift_save(shift=shift, by=by)
+
+
+@transaction.atomic
+def shift_update(*, shift: Shift, by=None, **fields: Any) -> Shift:
+    """Change any of user, facility, position, starts_at, ends_at, status, notes."""
+    reject_unknown_fields(fields, SHIFT_FIELDS, "shift_update")
+    for name, value in fields.items():
+        setattr(shift, name, value)
+    return _shift_save(shift=shift, by=by)
+
+
+# --- scheduled events ----------------------------------------------------------------------------------
+
+
+def scheduled_event_validate(*, event: ScheduledEvent) -> None:
+    """It ends after it starts; a confirmed event does not overlap another confirmed one at its facility."""
+    if event.starts_at is None or event.ends_at is None or event.facility_id is None:
+        return
+    if event.ends_at <= event.starts_at:
+        raise ValidationError({"ends_at": ValidationError("An event must end after it starts.", code="ends_before")})
+    if event.status != EventStatus.CONFIRMED:
+        return
+    clash = (
+        ScheduledEvent.objects.filter(
+            facility_id=event.facility_id,
+            status=EventStatus.CONFIRMED,
+            starts_at__lt=event.ends_at,
+            ends_at__gt=event.starts_at,
+        )
+        .exclude(pk=event.pk)
+        .select_related("facility__location")
+        .order_by("starts_at")
+        .first()
+    )
+    if clash is not None:
+        message = (
+            f"{clash.facility.code} already has a confirmed {clash.get_kind_display().lower()}, "
+            f"“{clash.title}”, {local_span(clash.starts_at, clash.ends_at, location_zone(clash.facility))}."
+        )
+        raise ValidationError({"starts_at": ValidationError(message, code="event_overlap")})
+
+
+def _scheduled_event_save(*, event: ScheduledEvent, crew: Iterable | None, by) -> ScheduledEvent:
+    instance_validate_and_save(instance=event, validate=lambda: scheduled_event_validate(event=event), by=by)
+    if crew is not None:
+        event.crew.set(crew)
+    return event
+
+
+@transaction.atomic
+def scheduled_event_create(
+    *,
+    title: str,
+    kind: str,
+    facility: Facility,
+    starts_at: datetime,
+    ends_at: datetime,
+    status: str = EventStatus.TENTATIVE,
+    crew: Iterable = (),
+    by=None,
+) -> ScheduledEvent:
+    event = ScheduledEvent(
+        title=title, kind=kind, facility=facility, starts_at=starts_at, ends_at=ends_at, status=status
+    )
+    return _scheduled_event_save(event=event, crew=list(crew), by=by)
+
+
+@transaction.atomic
+def scheduled_event_update(*, event: ScheduledEvent, by=None, crew: Iterable | None = None, **fields: Any):
+    """Change any of title, kind, facility, starts_at, ends_at, status; `crew` replaces the crew when given."""
+    reject_unknown_fields(fields, EVENT_FIELDS, "scheduled_event_update")
+    for name, value in fields.items():
+        setattr(event, name, value)
+    return _scheduled_event_save(event=event, crew=None if crew is None else list(crew), by=by)
+
+
+# --- time off --------------------------------------------------------------------------------------------
+
+
+def time_off_request_validate(*, time_off_request: TimeOffRequest) -> None:
+    """It ends on or after the day it starts; a live (pending/approved) request overlaps no other live one."""
+    candidate = time_off_request
+    if candidate.starts_on is None or candidate.ends_on is None or candidate.user_id is None:
+        return
+    if candidate.ends_on < candidate.starts_on:
+        raise ValidationError({"ends_on": ValidationError("Time off cannot end before it starts.", code="ends_before")})
+    if candidate.status not in LIVE_TIME_OFF_STATUSES:
+        return
+    clash = (
+        TimeOffRequest.objects.filter(
+            user_id=candidate.user_id,
+            status__in=LIVE_TIME_OFF_STATUSES,
+            starts_on__lte=candidate.ends_on,
+            ends_on__gte=candidate.starts_on,
+        )
+        .exclude(pk=candidate.pk)
+        .select_related("user")
+        .order_by("starts_on")
+        .first()
+    )
+    if clash is not None:
+        message = (
+            f"{person_name(clash.user)} already has {clash.get_status_display().lower()} "
+            f"{clash.get_kind_display().lower()} time off {_days_span(clash.starts_on, clash.ends_on)}."
+        )
+        raise ValidationError({"starts_on": ValidationError(message, code="time_off_overlap")})
+
+
+def _time_off_request_save(*, time_off_request: TimeOffRequest, by) -> TimeOffRequest:
+    person_lock(time_off_request.user_id)
+    instance_validate_and_save(
+        instance=time_off_request,
+        validate=lambda: time_off_request_validate(time_off_request=time_off_request),
+        by=by,
+    )
+    return time_off_request
+
+
+@transaction.atomic
+def time_off_request_create(
+    *, user, kind: str, starts_on: date, ends_on: date, reason: str = "", by=None
+) -> TimeOffRequest:
+    time_off_request = TimeOffRequest(user=user, kind=kind, starts_on=starts_on, ends_on=ends_on, reason=reason)
+    return _time_off_request_save(time_off_request=time_off_request, by=by)
+
+
+@transaction.atomic
+def time_off_request_update(*, time_off_request: TimeOffRequest, by=None, **fields: Any) -> TimeOffRequest:
+    """Change any of user, kind, starts_on, ends_on, reason, status, review_note (no review workflow here)."""
+    reject_unknown_fields(fields, TIME_OFF_FIELDS, "time_off_request_update")
+    for name, value in fields.items():
+        setattr(time_off_request, name, value)
+    return _time_off_request_save(time_off_request=time_off_request, by=by)

@@ -1,0 +1,292 @@
+"""Writes on tickets. The admin, the API, imports and tasks all come through here.
+
+Every service validates with `full_clean()` and saves inside `transaction.atomic()`. The create
+and update services take `dry_run=True` to run every check and return the unsaved object
+without writing anything: the admin validates its forms that way, so a rule broken here shows
+on the form, next to its field, rather than as a server error.
+
+The workflow (triage, assign, resolve, close, reopen, mark duplicate) is not here yet: status
+and the workflow timestamps are changed only by those services.
+"""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.text import capfirst
+
+from apps.core.services import reference_allocate
+
+from .choices import IncidentStatus, ServiceCategory, ServicePriority
+from .models import INCIDENT_PREFIX, SERVICE_PREFIX, IncidentTicket, IncidentType, ServiceTicket, TicketNote
+from .sla import incident_due_times
+
+INCIDENT_EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "facility",
+        "incident_type",
+        "severity",
+        "assignee",
+        "occurred_at",
+        "off_air_seconds",
+        "resolution",
+    }
+)
+# a change to any of these moves the SLA clocks
+INCIDENT_SLA_FIELDS = ("incident_type", "severity", "occurred_at")
+
+SERVICE_TICKET_EDITABLE_FIELDS = frozenset(
+    {"title", "description", "facility", "category", "priority", "assignee", "due_on", "scheduled_event"}
+)
+
+NOT_EDITABLE_WHY = "the portal sets it, or the ticket workflow changes it."
+
+# clocks drift; a fault reported "now" from a laptop a little ahead is not in the future
+OCCURRED_AT_TOLERANCE = timedelta(minutes=5)
+
+
+# --- incidents --------------------------------------------------------------------------------
+
+
+def incident_create(
+    *,
+    title: str,
+    incident_type: IncidentType,
+    facility,
+    reporter,
+    occurred_at: datetime,
+    severity: str | None = None,
+    description: str = "",
+    assignee=None,
+    by=None,
+    dry_run: bool = False,
+) -> IncidentTicket:
+    """Open an incident: reference INC-000123, severity (the type's default unless given), SLA due times."""
+    if severity in (None, "") and incident_type is not None:
+        severity = incident_type.default_severity
+    incident = IncidentTicket(
+        title=title,
+        description=description,
+        incident_type=incident_type,
+        facility=facility,
+        severity=severity,
+        status=IncidentStatus.NEW,
+        reporter=reporter,
+        assignee=assignee,
+        occurred_at=occurred_at,
+    )
+    rule_errors = _incident_rule_errors(incident, changed=INCIDENT_SLA_FIELDS)
+    if dry_run:
+        _validate(incident, rule_errors=rule_errors, exclude=["reference"])
+        _incident_set_due_times(incident)
+        return incident
+
+    with transaction.atomic():
+        # the counter row stays locked until this block ends; a failure below rolls the number back
+        incident.reference = reference_allocate(prefix=INCIDENT_PREFIX)
+        _validate(incident, rule_errors=rule_errors)
+        _incident_set_due_times(incident)
+        _save(incident, by=by, reason="Reported")
+    return incident
+
+
+def incident_update(*, incident: IncidentTicket, by=None, dry_run: bool = False, **fields: Any) -> IncidentTicket:
+    """Edit an open incident's plain fields; the SLA due times follow severity, type and start time.
+
+    The ticket is re-read under a row lock, so a supervisor editing a stale page cannot undo a
+    concurrent workflow change or edit a ticket closed a moment ago. The passed object is
+    brought up to date with what was saved, and returned.
+    """
+    _check_editable(IncidentTicket, fields, INCIDENT_EDITABLE_FIELDS)
+    with transaction.atomic():
+        queryset = IncidentTicket.objects.all() if dry_run else IncidentTicket.objects.select_for_update()
+        current = queryset.get(pk=incident.pk)
+        if current.status == IncidentStatus.CLOSED:
+            raise ValidationError(f"{current.reference} is closed; reopen it to change it.", code="closed")
+
+        changed = _apply(current, fields)
+        sla_changed = [name for name in INCIDENT_SLA_FIELDS if name in changed]
+        _validate(current, rule_errors=_incident_rule_errors(current, changed=sla_changed))
+        clocks_missing = current.response_due_at is None or current.resolve_due_at is None
+        if sla_changed or clocks_missing:
+            _incident_set_due_times(current)
+        if dry_run:
+            return current
+        if changed or clocks_missing:  # saving nothing new would only add an empty history row
+            reason = f"SLA due times recomputed ({', '.join(sla_changed)} changed)" if sla_changed else None
+            _save(current, by=by, reason=reason)
+
+    _copy_state(source=current, target=incident)
+    return incident
+
+
+def _incident_rule_errors(incident: IncidentTicket, *, changed) -> dict[str, str]:
+    """Rules the model's own validation does not know, checked for the fields that changed."""
+    errors = {}
+    if "incident_type" in changed and incident.incident_type_id and not incident.incident_type.is_active:
+        errors["incident_type"] = f"“{incident.incident_type}” is no longer in use; pick an active incident type."
+    if (
+        "occurred_at" in changed
+        and incident.occurred_at
+        and incident.occurred_at > timezone.now() + OCCURRED_AT_TOLERANCE
+    ):
+        errors["occurred_at"] = "An incident cannot have occurred in the future."
+    return errors
+
+
+def _incident_set_due_times(incident: IncidentTicket) -> None:
+    incident.response_due_at, incident.resolve_due_at = incident_due_times(
+        incident_type=incident.incident_type, severity=incident.severity, occurred_at=incident.occurred_at
+    )
+
+
+# --- service tickets --------------------------------------------------------------------------
+
+
+def service_ticket_create(
+    *,
+    title: str,
+    facility,
+    requested_by,
+    category: str = ServiceCategory.OTHER,
+    priority: str = ServicePriority.NORMAL,
+    description: str = "",
+    assignee=None,
+    due_on: date | None = None,
+    scheduled_event=None,
+    by=None,
+    dry_run: bool = False,
+) -> ServiceTicket:
+    """Open a service ticket with the next SRV-000123 reference."""
+    ticket = ServiceTicket(
+        title=title,
+        description=description,
+        facility=facility,
+        category=category,
+        priority=priority,
+        requested_by=requested_by,
+        assignee=assignee,
+        due_on=due_on,
+        scheduled_event=scheduled_event,
+    )
+    if dry_run:
+        _validate(ticket, exclude=["reference"])
+        return ticket
+
+    with transaction.atomic():
+        ticket.reference = reference_allocate(prefix=SERVICE_PREFIX)
+        _validate(ticket)
+        _save(ticket, by=by, reason="Requested")
+    return ticket
+
+
+def service_ticket_update(*, ticket: ServiceTicket, by=None, dry_run: bool = False, **fields: Any) -> ServiceTicket:
+    """Edit a service ticket's plain fields (re-read under a row lock, like `incident_update`)."""
+    _check_editable(ServiceTicket, fields, SERVICE_TICKET_EDITABLE_FIELDS)
+    with transaction.atomic():
+        queryset = ServiceTicket.objects.all() if dry_run else ServiceTicket.objects.select_for_update()
+        current = queryset.get(pk=ticket.pk)
+        changed = _apply(current, fields)
+        _validate(current)
+        if dry_run:
+            return current
+        if changed:
+            _save(current, by=by)
+
+    _copy_state(source=current, target=ticket)
+    return ticket
+
+
+# --- notes ------------------------------------------------------------------------------------
+
+
+def ticket_note_add(*, ticket: IncidentTicket | ServiceTicket, author, text: str) -> TicketNote:
+    """Append a journal line to an incident or a service ticket. Notes are never edited."""
+    if not isinstance(ticket, IncidentTicket | ServiceTicket):
+        raise TypeError(f"ticket must be an IncidentTicket or a ServiceTicket, not {type(ticket).__name__}")
+    if ticket.pk is None:
+        raise ValidationError("Save the ticket before adding notes to it.", code="unsaved")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": ValidationError("A note needs some text.", code="blank")})
+    if isinstance(ticket, IncidentTicket):
+        note = TicketNote(incident=ticket, author=author, text=text)
+    else:
+        note = TicketNote(service_ticket=ticket, author=author, text=text)
+
+    with transaction.atomic():
+        _validate(note)
+        _save(note, by=author)
+    return note
+
+
+# --- shared -----------------------------------------------------------------------------------
+
+
+def _check_editable(model: type[models.Model], fields: dict, editable: frozenset) -> None:
+    """A typo is a programming error (TypeError); a real field that is not editable is refused."""
+    refused = {}
+    for name in fields:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            raise TypeError(f"{model.__name__} has no field {name!r}") from None
+        if name not in editable:
+            refused[name] = ValidationError(
+                f"{capfirst(field.verbose_name)} cannot be edited directly; {NOT_EDITABLE_WHY}", code="not_editable"
+            )
+    if refused:
+        raise ValidationError(refused)
+
+
+def _apply(instance: models.Model, fields: dict[str, Any]) -> list[str]:
+    """Set `fields` on `instance`; return the names whose value really changed (foreign keys by id)."""
+    changed = []
+    for name, value in fields.items():
+        attname = instance._meta.get_field(name).attname
+        before = getattr(instance, attname)
+        setattr(instance, name, value)
+        if getattr(instance, attname) != before:
+            changed.append(name)
+    return changed
+
+
+def _validate(instance: models.Model, *, rule_errors: dict[str, str] | None = None, exclude=None) -> None:
+    """full_clean() plus the service's own rules, reported together, each under its field."""
+    errors: dict = {}
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    for field, message in (rule_errors or {}).items():
+        errors.setdefault(field, []).append(ValidationError(message, code="invalid"))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _copy_state(*, source: models.Model, target: models.Model) -> None:
+    """Bring the caller's object up to date with the row just saved."""
+    if target is source:
+        return
+    for field in source._meta.concrete_fields:
+        # setting a foreign key's id drops its stale cached object
+        setattr(target, field.attname, getattr(source, field.attname))
+    target._state.adding = False
+    target._state.db = source._state.db
+
+
+def _save(instance: models.Model, *, by=None, reason: str | None = None) -> None:
+    """Save, telling simple-history who did it and why; the hints do not outlive this save."""
+    if by is not None:
+        instance._history_user = by
+    if reason:
+        instance._change_reason = reason
+    try:
+        instance.save()
+    finally:
+        instance.__dict__.pop("_history_user", None)
+        instance.__dict__.pop("_change_reason", None)

@@ -1,0 +1,65 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.accounts.selectors import groups_visible_to, users_visible_to
+from apps.accounts.services import user_create, user_update
+from apps.core.roles import Role
+from tests.factories import GroupFactory, LocationFactory, SuperUserFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_user_create_sets_password_groups_and_history_user():
+    admin = SuperUserFactory()
+    staff = GroupFactory(name=Role.STAFF)
+
+    user = user_create(
+        by=admin,
+        username="op1",
+        employee_id="E-1",
+        password="Sturdy-Pass-4821",
+        groups=[staff],
+        home_location=LocationFactory(),
+    )
+
+    assert user.check_password("Sturdy-Pass-4821")
+    assert list(user.groups.all()) == [staff]
+    assert user.history.get().history_user == admin
+
+
+def test_user_create_without_password_cannot_log_in():
+    user = user_create(by=None, username="op2", employee_id="E-2")
+
+    assert not user.has_usable_password()
+
+
+def test_user_create_validates():
+    UserFactory(employee_id="E-TAKEN")
+
+    with pytest.raises(ValidationError) as excinfo:
+        user_create(by=None, username="op3", employee_id="E-TAKEN")
+
+    assert "employee_id" in excinfo.value.message_dict
+
+
+def test_user_update_changes_fields_and_groups():
+    person = UserFactory(title="Operator")
+    supervisors = GroupFactory(name=Role.SUPERVISOR)
+
+    user_update(user=person, by=None, title="Senior operator", groups=[supervisors])
+
+    person.refresh_from_db()
+    assert person.title == "Senior operator"
+    assert list(person.groups.all()) == [supervisors]
+
+
+def test_console_roles_see_everyone_others_only_themselves():
+    auditor = UserFactory()
+    auditor.groups.add(GroupFactory(name=Role.AUDITOR))
+    staff_member = UserFactory()
+    staff_member.groups.add(GroupFactory(name=Role.STAFF))
+
+    assert set(users_visible_to(user=auditor)) == {auditor, staff_member}
+    assert list(users_visible_to(user=staff_member)) == [staff_member]
+    assert list(groups_visible_to(user=staff_member)) == [staff_member.groups.get()]
+    assert groups_visible_to(user=auditor).count() == 2

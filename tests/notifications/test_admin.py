@@ -1,0 +1,125 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.notifications.choices import EmailStatus
+from apps.notifications.models import OutboundEmail
+from tests.factories import OutboundEmailFactory, SuperUserFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:notifications_outboundemail_changelist"
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(SuperUserFactory(username="root"))
+    return client
+
+
+def test_changelist_shows_status_and_recipients(admin_client):
+    OutboundEmailFactory(subject="Loss of signal", recipients=["mcr@example.org", "eng@example.org"])
+    OutboundEmailFactory(subject="Encoder fault", status=EmailStatus.FAILED, last_error="refused")
+
+    response = admin_client.get(reverse(CHANGELIST))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "mcr@example.org, eng@example.org" in content
+    assert "Failed" in content and "Queued" in content
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "signal"}, ["Loss of signal"]),
+        ({"q": "eng@example"}, ["Loss of signal"]),
+        ({"status__exact": EmailStatus.FAILED}, ["Encoder fault"]),
+        ({"created_at_from": "2000-01-01"}, ["Encoder fault", "Loss of signal"]),
+        ({"created_at_to": "2000-01-01"}, []),
+    ],
+)
+def test_changelist_search_and_filters(admin_client, params, expected):
+    OutboundEmailFactory(subject="Loss of signal", recipients=["eng@example.org"])
+    OutboundEmailFactory(subject="Encoder fault", status=EmailStatus.FAILED)
+
+    response = admin_client.get(reverse(CHANGELIST), params)
+
+    assert response.status_code == 200
+    assert sorted(e.subject for e in response.context["cl"].result_list) == expected
+
+
+def test_created_date_range_includes_both_days(admin_client):
+    OutboundEmailFactory(subject="Today")
+    yesterday = OutboundEmailFactory(subject="Yesterday")
+    OutboundEmail.objects.filter(pk=yesterday.pk).update(created_at=timezone.now() - timedelta(days=1))
+    today = timezone.localdate().isoformat()
+
+    response = admin_client.get(reverse(CHANGELIST), {"created_at_from": today, "created_at_to": today})
+
+    assert [e.subject for e in response.context["cl"].result_list] == ["Today"]
+
+
+def test_no_add_and_detail_is_read_only(admin_client):
+    email = OutboundEmailFactory()
+
+    assert admin_client.get(reverse("admin:notifications_outboundemail_add")).status_code == 403
+    response = admin_client.get(reverse("admin:notifications_outboundemail_change", args=[email.pk]))
+    assert response.status_code == 200
+    assert email.subject in response.content.decode()
+
+
+def test_retry_action_sends_failed_and_queued_rows(admin_client, django_capture_on_commit_callbacks):
+    failed = OutboundEmailFactory(status=EmailStatus.FAILED, attempts=6, last_error="refused")
+    queued = OutboundEmailFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse(CHANGELIST),
+            {"action": "retry_sending", "_selected_action": [failed.pk, queued.pk]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert "2 message(s) queued for sending." in response.content.decode()
+    failed.refresh_from_db()
+    queued.refresh_from_db()
+    assert (failed.status, queued.status) == (EmailStatus.SENT, EmailStatus.SENT)
+    assert len(mail.outbox) == 2
+
+
+def test_retry_detail_action(admin_client, django_capture_on_commit_callbacks):
+    failed = OutboundEmailFactory(status=EmailStatus.FAILED)
+    url = reverse("admin:notifications_outboundemail_retry_sending_detail", args=[failed.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.get(url)
+
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.status == EmailStatus.SENT
+
+
+def test_retry_needs_change_permission(client):
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(is_staff=True, is_superuser=False)
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_outboundemail"))
+    client.force_login(viewer)
+    email = OutboundEmailFactory(status=EmailStatus.FAILED)
+
+    response = client.get(reverse("admin:notifications_outboundemail_retry_sending_detail", args=[email.pk]))
+
+    assert response.status_code == 403
+
+
+def test_outbox_is_hidden_from_staff():
+    from apps.notifications.selectors import outbound_emails_visible_to
+
+    OutboundEmailFactory()
+
+    assert not outbound_emails_visible_to(user=UserFactory()).exists()
+    assert outbound_emails_visible_to(user=SuperUserFactory()).count() == 1

@@ -1,0 +1,186 @@
+"""scheduled_event_* and time_off_request_*: the rules across rows, on every database."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.scheduling.choices import EventKind, EventStatus, TimeOffKind, TimeOffStatus
+from apps.scheduling.models import ScheduledEvent, TimeOffRequest
+from apps.scheduling.services import (
+    scheduled_event_create,
+    scheduled_event_update,
+    time_off_request_create,
+    time_off_request_update,
+)
+from tests.factories import TimeOffRequestFactory
+
+from .conftest import london
+
+pytestmark = pytest.mark.django_db
+
+
+def _event(facility, starts_at, hours=1, title="Evening news", status=EventStatus.CONFIRMED, **kwargs):
+    return scheduled_event_create(
+        title=title,
+        kind=EventKind.LIVE_BROADCAST,
+        facility=facility,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=hours),
+        status=status,
+        **kwargs,
+    )
+
+
+# --- scheduled events ----------------------------------------------------------------------------------------
+
+
+def test_create_sets_the_crew_and_records_who(studio, alex, sam, supervisor):
+    event = _event(studio, london(2026, 3, 3, 18), crew=[alex, sam], by=supervisor)
+
+    assert set(event.crew.all()) == {alex, sam}
+    assert event.history.earliest().history_user == supervisor
+
+
+def test_two_confirmed_events_may_not_overlap_at_a_facility(studio):
+    _event(studio, london(2026, 3, 3, 18))
+
+    with pytest.raises(ValidationError) as exc_info:
+        _event(studio, london(2026, 3, 3, 18, 30), title="Late bulletin")
+
+    assert exc_info.value.messages == [
+        "LON-STU1 already has a confirmed live broadcast, “Evening news”, from 18:00 to 19:00 on 3 Mar (Europe/London)."
+    ]
+    assert ScheduledEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("status", [EventStatus.TENTATIVE, EventStatus.CANCELLED])
+def test_only_confirmed_events_clash(studio, status):
+    _event(studio, london(2026, 3, 3, 18))
+
+    _event(studio, london(2026, 3, 3, 18, 30), title="Pilot", status=status)
+
+    assert ScheduledEvent.objects.count() == 2
+
+
+def test_a_cancelled_confirmed_event_frees_the_slot(studio):
+    first = _event(studio, london(2026, 3, 3, 18))
+    scheduled_event_update(event=first, status=EventStatus.CANCELLED)
+
+    _event(studio, london(2026, 3, 3, 18, 30), title="Replacement")
+
+    assert ScheduledEvent.objects.filter(status=EventStatus.CONFIRMED).count() == 1
+
+
+def test_back_to_back_and_other_facilities_are_fine(studio, mcr):
+    _event(studio, london(2026, 3, 3, 18))
+
+    _event(studio, london(2026, 3, 3, 19), title="Sport")
+    _event(mcr, london(2026, 3, 3, 18), title="Evening news")
+
+    assert ScheduledEvent.objects.count() == 3
+
+
+def test_confirming_a_tentative_event_into_a_clash_is_refused(studio):
+    _event(studio, london(2026, 3, 3, 18))
+    pilot = _event(studio, london(2026, 3, 3, 18, 30), title="Pilot", status=EventStatus.TENTATIVE)
+
+    with pytest.raises(ValidationError, match="already has a confirmed live broadcast"):
+        scheduled_event_update(event=pilot, status=EventStatus.CONFIRMED)
+
+    pilot.refresh_from_db()
+    assert pilot.status == EventStatus.TENTATIVE
+
+
+def test_an_event_must_end_after_it_starts(studio):
+    with pytest.raises(ValidationError) as exc_info:
+        _event(studio, london(2026, 3, 3, 18), hours=0)
+
+    assert exc_info.value.message_dict == {"ends_at": ["An event must end after it starts."]}
+
+
+def test_update_replaces_the_crew_only_when_given(studio, alex, sam):
+    event = _event(studio, london(2026, 3, 3, 18), crew=[alex])
+
+    scheduled_event_update(event=event, title="Evening news (extended)")
+    assert list(event.crew.all()) == [alex]
+
+    scheduled_event_update(event=event, crew=[sam])
+    assert list(event.crew.all()) == [sam]
+
+
+# --- time off ------------------------------------------------------------------------------------------------------
+
+
+def _time_off(person, starts_on, ends_on, **kwargs):
+    return time_off_request_create(
+        user=person, kind=TimeOffKind.VACATION, starts_on=starts_on, ends_on=ends_on, **kwargs
+    )
+
+
+def test_a_time_off_request_is_created_pending_with_history(alex, supervisor):
+    request = _time_off(alex, date(2026, 3, 2), date(2026, 3, 4), reason="Family", by=supervisor)
+
+    assert request.status == TimeOffStatus.PENDING
+    assert request.history.get().history_user == supervisor
+
+
+def test_time_off_cannot_end_before_it_starts(alex):
+    with pytest.raises(ValidationError) as exc_info:
+        _time_off(alex, date(2026, 3, 4), date(2026, 3, 3))
+
+    assert exc_info.value.message_dict == {"ends_on": ["Time off cannot end before it starts."]}
+
+
+def test_a_single_day_is_fine(alex):
+    _time_off(alex, date(2026, 3, 4), date(2026, 3, 4))
+
+
+@pytest.mark.parametrize("status", [TimeOffStatus.PENDING, TimeOffStatus.APPROVED])
+def test_overlapping_live_requests_are_refused(alex, status):
+    TimeOffRequestFactory(user=alex, starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 4), status=status)
+
+    with pytest.raises(ValidationError) as exc_info:
+        time_off_request_create(
+            user=alex, kind=TimeOffKind.PERSONAL, starts_on=date(2026, 3, 4), ends_on=date(2026, 3, 6)
+        )
+
+    assert exc_info.value.message_dict == {
+        "starts_on": [f"Alex Doe already has {status.label.lower()} vacation time off from 2 Mar to 4 Mar 2026."]
+    }
+
+
+@pytest.mark.parametrize("status", [TimeOffStatus.DENIED, TimeOffStatus.CANCELLED])
+def test_denied_or_cancelled_requests_do_not_block(alex, status):
+    TimeOffRequestFactory(user=alex, starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 4), status=status)
+
+    _time_off(alex, date(2026, 3, 3), date(2026, 3, 3))
+
+
+def test_adjacent_days_and_other_people_are_fine(alex, sam):
+    _time_off(alex, date(2026, 3, 2), date(2026, 3, 4))
+
+    _time_off(alex, date(2026, 3, 5), date(2026, 3, 6))
+    _time_off(sam, date(2026, 3, 2), date(2026, 3, 4))
+
+    assert TimeOffRequest.objects.count() == 3
+
+
+def test_update_into_an_overlap_is_refused_and_cancelling_is_not_checked(alex):
+    _time_off(alex, date(2026, 3, 2), date(2026, 3, 4))
+    later = _time_off(alex, date(2026, 3, 9), date(2026, 3, 10))
+
+    with pytest.raises(ValidationError, match="already has pending vacation time off"):
+        time_off_request_update(time_off_request=later, starts_on=date(2026, 3, 4))
+
+    later.refresh_from_db()
+    time_off_request_update(time_off_request=later, status=TimeOffStatus.CANCELLED)
+    time_off_request_update(time_off_request=later, starts_on=date(2026, 3, 3))  # cancelled: no clash to check
+    assert TimeOffRequest.objects.filter(status=TimeOffStatus.CANCELLED).get().starts_on == date(2026, 3, 3)
+
+
+def test_update_refuses_review_fields(alex, supervisor):
+    request = _time_off(alex, date(2026, 3, 2), date(2026, 3, 4))
+
+    with pytest.raises(TypeError, match="reviewed_by"):
+        time_off_request_update(time_off_request=request, reviewed_by=supervisor)

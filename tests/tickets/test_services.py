@@ -1,0 +1,272 @@
+"""Ticket services: references, SLA on create, editing rules, notes, history."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+import apps.tickets.services as services
+from apps.core.models import ReferenceCounter
+from apps.tickets.choices import IncidentStatus, ServicePriority, ServiceStatus, Severity
+from apps.tickets.models import IncidentTicket, ServiceTicket, TicketNote
+from apps.tickets.services import (
+    incident_create,
+    incident_update,
+    service_ticket_create,
+    service_ticket_update,
+    ticket_note_add,
+)
+from tests.factories import IncidentTicketFactory, IncidentTypeFactory, ServiceTicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def report(outage, mcr, alex, an_hour_ago):
+    """incident_create with sensible defaults; keyword arguments override them."""
+
+    def report(**overrides):
+        values = {
+            "title": "Audio drop on channel 1",
+            "incident_type": outage,
+            "facility": mcr,
+            "reporter": alex,
+            "occurred_at": an_hour_ago,
+        }
+        return incident_create(**(values | overrides))
+
+    return report
+
+
+def counter(prefix: str) -> int:
+    row = ReferenceCounter.objects.filter(prefix=prefix).first()
+    return row.last_value if row else 0
+
+
+# --- creating incidents -----------------------------------------------------------------------
+
+
+def test_create_opens_a_new_ticket_at_the_types_default_severity_with_due_times(report, outage, an_hour_ago, sam):
+    incident = report(by=sam)
+
+    incident.refresh_from_db()
+    assert incident.reference == "INC-000001"
+    assert incident.status == IncidentStatus.NEW
+    assert incident.severity == outage.default_severity == Severity.SEV3
+    assert incident.response_due_at == an_hour_ago + timedelta(minutes=30)
+    assert incident.resolve_due_at == an_hour_ago + timedelta(hours=4)
+    record = incident.history.get()
+    assert (record.history_type, record.history_user, record.history_change_reason) == ("+", sam, "Reported")
+
+
+def test_an_explicit_severity_wins_over_the_types_default(report, an_hour_ago):
+    incident = report(severity=Severity.SEV2)
+    assert incident.severity == Severity.SEV2
+    assert incident.response_due_at == an_hour_ago + timedelta(minutes=15)
+
+
+def test_references_are_sequential_and_per_kind(report, mcr, alex):
+    assert [report().reference for _ in range(3)] == ["INC-000001", "INC-000002", "INC-000003"]
+    srv = service_ticket_create(title="Replace lamp", facility=mcr, requested_by=alex)
+    assert srv.reference == "SRV-000001"
+
+
+def test_a_create_that_fails_inside_the_atomic_block_leaves_no_gap(report, monkeypatch):
+    assert report().reference == "INC-000001"
+    allocate, allocated = services.reference_allocate, []
+
+    def spy(**kwargs):
+        allocated.append(allocate(**kwargs))
+        return allocated[-1]
+
+    monkeypatch.setattr(services, "reference_allocate", spy)
+    with pytest.raises(ValidationError) as error:
+        report(title="")
+
+    assert allocated == ["INC-000002"], "the number was taken inside the block..."
+    assert counter("INC") == 1, "...and given back when the block rolled back"
+    assert error.value.message_dict == {"title": ["This field cannot be blank."]}
+    assert report().reference == "INC-000002"
+    assert IncidentTicket.objects.count() == 2
+
+
+def test_a_create_that_fails_at_save_leaves_no_gap_either(report, monkeypatch):
+    def broken_save(instance, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "_save", broken_save)
+    with pytest.raises(RuntimeError):
+        report()
+    monkeypatch.undo()
+
+    assert counter("INC") == 0
+    assert report().reference == "INC-000001"
+
+
+def test_create_names_every_broken_rule_at_once(report, outage):
+    outage.is_active = False
+    outage.save()
+    with pytest.raises(ValidationError) as error:
+        report(title="", occurred_at=timezone.now() + timedelta(hours=1), severity="SEV9")
+    assert error.value.message_dict == {
+        "title": ["This field cannot be blank."],
+        "severity": ["Value 'SEV9' is not a valid choice."],
+        "incident_type": ["“Outage” is no longer in use; pick an active incident type."],
+        "occurred_at": ["An incident cannot have occurred in the future."],
+    }
+    assert not IncidentTicket.objects.exists()
+
+
+def test_dry_run_checks_everything_and_writes_nothing(report, an_hour_ago):
+    incident = report(dry_run=True)
+    assert incident.pk is None
+    assert incident.reference == ""
+    assert incident.resolve_due_at == an_hour_ago + timedelta(hours=4)
+    assert not IncidentTicket.objects.exists()
+    assert counter("INC") == 0
+    with pytest.raises(ValidationError):
+        report(title="", dry_run=True)
+
+
+# --- editing incidents ------------------------------------------------------------------------
+
+
+def test_update_changes_plain_fields_and_records_who(report, sam):
+    incident = report()
+    returned = incident_update(incident=incident, title="Audio drop, both channels", off_air_seconds=90, by=sam)
+
+    assert returned is incident
+    incident.refresh_from_db()
+    assert (incident.title, incident.off_air_seconds) == ("Audio drop, both channels", 90)
+    assert incident.history.first().history_user == sam
+
+
+def test_an_edit_that_changes_nothing_writes_nothing(report):
+    incident = report()
+    updated_at = incident.updated_at
+    incident_update(incident=incident, title=incident.title, facility=incident.facility, severity="SEV3")
+    assert incident.history.count() == 1
+    assert IncidentTicket.objects.get().updated_at == updated_at
+
+
+def test_a_closed_ticket_cannot_be_edited(report):
+    incident = report()
+    IncidentTicket.objects.filter(pk=incident.pk).update(
+        status=IncidentStatus.CLOSED, resolved_at=timezone.now(), closed_at=timezone.now()
+    )
+    with pytest.raises(ValidationError) as error:
+        incident_update(incident=incident, title="Something else")
+    assert error.value.messages == ["INC-000001 is closed; reopen it to change it."]
+    incident.refresh_from_db()
+    assert incident.title == "Audio drop on channel 1"
+
+
+def test_update_refuses_workflow_fields_and_rejects_typos(report):
+    incident = report()
+    with pytest.raises(ValidationError) as error:
+        incident_update(incident=incident, status=IncidentStatus.RESOLVED, response_due_at=timezone.now())
+    assert set(error.value.message_dict) == {"status", "response_due_at"}
+    assert error.value.message_dict["status"] == [
+        "Status cannot be edited directly; the portal sets it, or the ticket workflow changes it."
+    ]
+    with pytest.raises(TypeError, match="no field 'titel'"):
+        incident_update(incident=incident, titel="typo")
+
+
+def test_update_works_on_the_stored_row_not_a_stale_copy(report):
+    stale = report()
+    IncidentTicket.objects.filter(pk=stale.pk).update(status=IncidentStatus.IN_PROGRESS)
+
+    incident_update(incident=stale, title="Edited from an old page")
+
+    fresh = IncidentTicket.objects.get(pk=stale.pk)
+    assert (fresh.status, fresh.title) == (IncidentStatus.IN_PROGRESS, "Edited from an old page")
+    assert stale.status == IncidentStatus.IN_PROGRESS, "the caller's object is brought up to date"
+
+
+def test_moving_the_start_after_the_resolution_is_refused(report, an_hour_ago):
+    incident = report()
+    IncidentTicket.objects.filter(pk=incident.pk).update(
+        status=IncidentStatus.RESOLVED, resolved_at=an_hour_ago + timedelta(minutes=10)
+    )
+    with pytest.raises(ValidationError) as error:
+        incident_update(incident=incident, occurred_at=an_hour_ago + timedelta(minutes=30))
+    assert error.value.messages == ["An incident cannot be resolved before it occurred."]
+
+
+def test_keeping_a_retired_type_is_fine_but_switching_to_one_is_not(report, outage):
+    incident = report()
+    outage.is_active = False
+    outage.save()
+    incident_update(incident=incident, title="Still an outage")  # unchanged type: no complaint
+
+    retired = IncidentTypeFactory(code="legacy", name="Legacy", is_active=False)
+    with pytest.raises(ValidationError) as error:
+        incident_update(incident=incident, incident_type=retired)
+    assert error.value.message_dict == {
+        "incident_type": ["“Legacy” is no longer in use; pick an active incident type."]
+    }
+
+
+def test_a_ticket_without_due_times_gets_them_on_its_next_edit(outage):
+    imported = IncidentTicketFactory(incident_type=outage, response_due_at=None, resolve_due_at=None)
+    incident_update(incident=imported, title="Imported without clocks")
+    assert imported.response_due_at == imported.occurred_at + timedelta(minutes=30)
+
+
+# --- service tickets --------------------------------------------------------------------------
+
+
+def test_service_ticket_create_and_update(mcr, alex, sam):
+    ticket = service_ticket_create(
+        title="Replace lamp in studio 2", facility=mcr, requested_by=alex, priority=ServicePriority.HIGH, by=alex
+    )
+    assert (ticket.reference, ticket.status, ticket.history.get().history_user) == ("SRV-000001", "open", alex)
+
+    service_ticket_update(ticket=ticket, assignee=sam, due_on=timezone.localdate(), by=sam)
+    ticket.refresh_from_db()
+    assert ticket.assignee == sam
+    assert ticket.history.first().history_user == sam
+
+    with pytest.raises(ValidationError) as error:
+        service_ticket_update(ticket=ticket, status=ServiceStatus.DONE)
+    assert set(error.value.message_dict) == {"status"}
+    with pytest.raises(ValidationError) as error:
+        service_ticket_create(title="x", facility=mcr, requested_by=alex, priority="whenever")
+    assert error.value.message_dict == {"priority": ["Value 'whenever' is not a valid choice."]}
+    assert ServiceTicket.objects.count() == 1
+
+
+# --- notes ------------------------------------------------------------------------------------
+
+
+def test_notes_go_on_either_kind_of_ticket(report, sam):
+    incident = report()
+    service_ticket = ServiceTicketFactory()
+
+    on_incident = ticket_note_add(ticket=incident, author=sam, text="  Restarted the encoder.  ")
+    on_service = ticket_note_add(ticket=service_ticket, author=sam, text="Lamp ordered.")
+
+    assert (on_incident.incident, on_incident.service_ticket, on_incident.text) == (
+        incident,
+        None,
+        "Restarted the encoder.",
+    )
+    assert (on_service.incident, on_service.service_ticket) == (None, service_ticket)
+    assert on_incident.history.get().history_user == sam
+
+
+@pytest.mark.parametrize("text", ["", "   \n "])
+def test_a_note_without_text_is_refused(report, sam, text):
+    with pytest.raises(ValidationError) as error:
+        ticket_note_add(ticket=report(), author=sam, text=text)
+    assert error.value.message_dict == {"text": ["A note needs some text."]}
+    assert not TicketNote.objects.exists()
+
+
+def test_a_note_needs_a_saved_ticket(sam):
+    with pytest.raises(ValidationError, match="Save the ticket"):
+        ticket_note_add(ticket=IncidentTicket(), author=sam, text="Hello")
+    with pytest.raises(TypeError):
+        ticket_note_add(ticket=sam, author=sam, text="Hello")
