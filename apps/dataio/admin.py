@@ -6,7 +6,7 @@ from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdo
 from unfold.decorators import display
 
 from apps.core.admin import PortalModelAdmin
-from apps.notifications.admin import CalendarDateRangeFilter
+from apps.core.admin_forms import LocalRangeDateFilter, SelectorAdminMixin
 
 from .choices import ImportStatus
 from .models import ImportJob
@@ -21,7 +21,7 @@ IMPORT_STATUS_COLOURS = {
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(PortalModelAdmin):
+class ImportJobAdmin(SelectorAdminMixin, PortalModelAdmin):
     list_display = (
         "__str__",
         "resource",
@@ -38,7 +38,7 @@ class ImportJobAdmin(PortalModelAdmin):
         ("format", ChoicesDropdownFilter),
         "dry_run",
         ("created_by", AutocompleteSelectFilter),
-        ("created_at", CalendarDateRangeFilter),
+        ("created_at", LocalRangeDateFilter),
     )
     list_select_related = ("created_by",)
     search_fields = ["resource", "created_by__username", "created_by__employee_id"]
@@ -60,10 +60,8 @@ class ImportJobAdmin(PortalModelAdmin):
     )
     readonly_fields = fields
 
-    def get_queryset(self, request):
-        queryset = import_jobs_visible_to(user=request.user)
-        ordering = self.get_ordering(request)
-        return queryset.order_by(*ordering) if ordering else queryset
+    def visible_to(self, user):
+        return import_jobs_visible_to(user=user)
 
     def has_add_permission(self, request):
         return False

@@ -4,33 +4,16 @@ from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
-from unfold.utils import parse_date_str
 
 from apps.core.admin import PortalModelAdmin
+from apps.core.admin_forms import LocalRangeDateFilter, SelectorAdminMixin
 
 from .choices import EmailStatus
 from .models import OutboundEmail
 from .selectors import outbound_emails_visible_to
 from .services import RETRYABLE_STATUSES, email_retry
-
-
-class CalendarDateRangeFilter(RangeDateFilter):
-    """A from/to date range on a datetime column, by calendar day in the portal's time zone.
-
-    unfold's RangeDateFilter compares the column with midnight (naive, and excluding the "to"
-    day itself); comparing the column's local date keeps both ends inclusive and aware.
-    """
-
-    def queryset(self, request, queryset):
-        filters = {}
-        for suffix, lookup in (("_from", "gte"), ("_to", "lte")):
-            day = parse_date_str(self.used_parameters.get(f"{self.parameter_name}{suffix}") or "")
-            if day is not None:
-                filters[f"{self.field_path}__date__{lookup}"] = day
-        return queryset.filter(**filters)
-
 
 EMAIL_STATUS_COLOURS = {
     EmailStatus.QUEUED: "info",
@@ -40,11 +23,11 @@ EMAIL_STATUS_COLOURS = {
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(PortalModelAdmin):
+class OutboundEmailAdmin(SelectorAdminMixin, PortalModelAdmin):
     """Messages are written by services (email_queue), never typed in here."""
 
     list_display = ("subject", "recipient_list", "status_label", "attempts", "created_at", "sent_at")
-    list_filter = (("status", ChoicesDropdownFilter), ("created_at", CalendarDateRangeFilter))
+    list_filter = (("status", ChoicesDropdownFilter), ("created_at", LocalRangeDateFilter))
     search_fields = ["subject", "recipients"]
     ordering = ("-created_at",)
     date_hierarchy = None
@@ -64,10 +47,8 @@ class OutboundEmailAdmin(PortalModelAdmin):
     actions = ["retry_sending"]
     actions_detail = ["retry_sending_detail"]
 
-    def get_queryset(self, request):
-        queryset = outbound_emails_visible_to(user=request.user)
-        ordering = self.get_ordering(request)
-        return queryset.order_by(*ordering) if ordering else queryset
+    def visible_to(self, user):
+        return outbound_emails_visible_to(user=user)
 
     def has_add_permission(self, request):
         return False

@@ -1,37 +1,28 @@
 """Console pages for shifts, scheduled events and time off.
 
-Every write goes through apps.scheduling.services: the form's clean() asks the service's `<entity>_validate`
-so a clash shows on the form, and save_model() calls the `_create` / `_update` service. A rule that still
-fails at save (a concurrent save won the race; PostgreSQL's exclusion constraint refused the row) re-renders
-the form with the message instead of a server error. `ServiceFormAdminMixin` and `ServiceValidatedForm` are
-shared with apps.timesheets.admin.
+Every write goes through apps.scheduling.services (see apps.core.admin_forms): the form's dry run asks the
+service's `<entity>_validate` so a clash shows on the form, and save_model() calls the `_create` / `_update`
+service. A rule that still fails at save (a concurrent save won the race; PostgreSQL's exclusion constraint
+refused the row) re-renders the form with the message instead of a server error.
 """
 
-import copy
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.core.validators import EMPTY_VALUES
 from django.db.models import Count, F
-from django.forms.models import construct_instance
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     RangeDateFilter,
-    RangeDateTimeFilter,
     RelatedDropdownFilter,
 )
 from unfold.decorators import display
-from unfold.utils import parse_datetime_str
 
 from apps.core.admin import PortalModelAdmin
+from apps.core.admin_forms import LocalRangeDateTimeFilter, SelectorAdminMixin, ServiceAdminMixin
 
 from .choices import EventStatus, ShiftStatus, TimeOffStatus
 from .models import ScheduledEvent, Shift, TimeOffRequest
@@ -79,82 +70,6 @@ RECORD_FIELDSET = (_("Record"), {"fields": ("created_at", "updated_at"), "classe
 # --- shared by the scheduling and timesheets admins ------------------------------------------------------
 
 
-class ServiceValidatedForm(forms.ModelForm):
-    """A ModelForm whose clean() runs the service's rules across rows on the instance as the form would save it."""
-
-    rejected_at_save: ValidationError | None = None  # set when the same POST failed at save (see the mixin)
-
-    def validate_with_service(self, instance) -> None:
-        raise NotImplementedError
-
-    def clean(self):
-        cleaned_data = super().clean()
-        # a copy: the form's own instance is only populated (and model-validated) after clean()
-        candidate = construct_instance(self, copy.copy(self.instance), self._meta.fields, self._meta.exclude)
-        try:
-            self.validate_with_service(candidate)
-        except ValidationError as exc:
-            self._add_service_errors(exc)
-        else:
-            if self.rejected_at_save is not None:
-                self._add_service_errors(self.rejected_at_save)
-        return cleaned_data
-
-    def _add_service_errors(self, exc: ValidationError) -> None:
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc)
-            return
-        for field, errors in exc.error_dict.items():
-            # an error on a field this form does not show (read-only, say) goes to the top of the form
-            self.add_error(field if field in self.fields else None, errors)
-
-
-class _RejectedAtSave(Exception):
-    def __init__(self, error: ValidationError):
-        super().__init__(error)
-        self.error = error
-
-
-class ServiceFormAdminMixin:
-    """save_model() goes through `save_with_service`; a ValidationError there re-renders the form.
-
-    The exception leaves the admin view's transaction (rolling back anything written), and the view is
-    run once more on the same POST with the error handed to the form, which then shows it.
-    """
-
-    def save_with_service(self, request, obj, form, change) -> None:
-        raise NotImplementedError
-
-    def save_model(self, request, obj, form, change):
-        try:
-            self.save_with_service(request, obj, form, change)
-        except ValidationError as exc:
-            raise _RejectedAtSave(exc) from exc
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _RejectedAtSave as rejected:
-            request._portal_rejected_at_save = rejected.error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        rejected = getattr(request, "_portal_rejected_at_save", None)
-        if rejected is None:
-            return form
-        return type(form.__name__, (form,), {"rejected_at_save": rejected})
-
-    @staticmethod
-    def service_fields(form, allowed) -> dict[str, Any]:
-        return {name: value for name, value in form.cleaned_data.items() if name in allowed}
-
-    @staticmethod
-    def adopt(obj, saved) -> None:
-        """Make the admin's own instance the saved one: the log entry, save_related() and redirect use it."""
-        obj.__dict__.update(saved.__dict__)
-
-
 def local_day_time(moment: datetime, zone: ZoneInfo) -> list[str]:
     """['Tue 3 Mar 2026', '06:00 GMT'] for a two-line list cell."""
     local = moment.astimezone(zone)
@@ -193,48 +108,11 @@ class TimedRowDisplayMixin:
         return local_span(obj.starts_at, obj.ends_at, obj.facility.location.timezone)
 
 
-class AwareRangeDateTimeFilter(RangeDateTimeFilter):
-    """unfold's date-time range filter, reading the typed times in the portal's time zone.
-
-    unfold compares with naive datetimes, which Django warns about (and reads as the default zone anyway).
-    """
-
-    def queryset(self, request, queryset):
-        filters = {}
-        for bound, lookup in (("from", "gte"), ("to", "lte")):
-            day = self.used_parameters.get(f"{self.parameter_name}_{bound}_0")
-            time = self.used_parameters.get(f"{self.parameter_name}_{bound}_1")
-            if day in EMPTY_VALUES or time in EMPTY_VALUES:
-                continue
-            moment = parse_datetime_str(f"{day} {time}")
-            if moment is not None:
-                filters[f"{self.parameter_name}__{lookup}"] = timezone.make_aware(moment)
-        return queryset.filter(**filters)
-
-
-class SelectorAdminMixin:
-    """get_queryset() starts from the app's selector (the user's scope), then applies the admin's ordering."""
-
-    def visible_to(self, user):
-        raise NotImplementedError
-
-    def get_queryset(self, request):
-        queryset = self.visible_to(request.user)
-        ordering = self.get_ordering(request)
-        return queryset.order_by(*ordering) if ordering else queryset
-
-
 # --- shifts ------------------------------------------------------------------------------------------------
 
 
-class ShiftForm(ServiceValidatedForm):
-    def validate_with_service(self, instance) -> None:
-        shift_validate(shift=instance)
-
-
 @admin.register(Shift)
-class ShiftAdmin(SelectorAdminMixin, ServiceFormAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
-    form = ShiftForm
+class ShiftAdmin(SelectorAdminMixin, ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
     list_display = (
         "person",
         "facility_column",
@@ -250,7 +128,7 @@ class ShiftAdmin(SelectorAdminMixin, ServiceFormAdminMixin, TimedRowDisplayMixin
         ("facility__location", RelatedDropdownFilter),
         ("facility", RelatedDropdownFilter),
         ("user", AutocompleteSelectFilter),
-        ("starts_at", AwareRangeDateTimeFilter),
+        ("starts_at", LocalRangeDateTimeFilter),
     )
     search_fields = (
         "user__first_name",
@@ -283,25 +161,20 @@ class ShiftAdmin(SelectorAdminMixin, ServiceFormAdminMixin, TimedRowDisplayMixin
     def status_label(self, obj: Shift) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
 
-    def save_with_service(self, request, obj, form, change) -> None:
+    def run_service(self, request, form, *, dry_run):
+        if dry_run:
+            return form.check_unsaved_copy(lambda shift: shift_validate(shift=shift))
         fields = self.service_fields(form, SHIFT_FIELDS)
-        if change:
-            shift_update(shift=obj, by=request.user, **fields)
-        else:
-            self.adopt(obj, shift_create(by=request.user, **fields))
+        if form.instance._state.adding:
+            return shift_create(by=request.user, **fields)
+        return shift_update(shift=form.instance, by=request.user, **fields)
 
 
 # --- scheduled events ------------------------------------------------------------------------------------------
 
 
-class ScheduledEventForm(ServiceValidatedForm):
-    def validate_with_service(self, instance) -> None:
-        scheduled_event_validate(event=instance)
-
-
 @admin.register(ScheduledEvent)
-class ScheduledEventAdmin(SelectorAdminMixin, ServiceFormAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
-    form = ScheduledEventForm
+class ScheduledEventAdmin(SelectorAdminMixin, ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
     list_display = (
         "title",
         "kind",
@@ -319,7 +192,7 @@ class ScheduledEventAdmin(SelectorAdminMixin, ServiceFormAdminMixin, TimedRowDis
         ("facility__location", RelatedDropdownFilter),
         ("facility", RelatedDropdownFilter),
         ("crew", AutocompleteSelectFilter),
-        ("starts_at", AwareRangeDateTimeFilter),
+        ("starts_at", LocalRangeDateTimeFilter),
     )
     search_fields = ("title", "facility__code", "facility__name")
     autocomplete_fields = ("facility", "crew")
@@ -344,26 +217,21 @@ class ScheduledEventAdmin(SelectorAdminMixin, ServiceFormAdminMixin, TimedRowDis
     def status_label(self, obj: ScheduledEvent) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
 
-    def save_with_service(self, request, obj, form, change) -> None:
+    def run_service(self, request, form, *, dry_run):
+        if dry_run:
+            return form.check_unsaved_copy(lambda event: scheduled_event_validate(event=event))
         fields = self.service_fields(form, EVENT_FIELDS)
         crew = form.cleaned_data.get("crew")
-        if change:
-            scheduled_event_update(event=obj, by=request.user, crew=crew, **fields)
-        else:
-            self.adopt(obj, scheduled_event_create(by=request.user, crew=crew or (), **fields))
+        if form.instance._state.adding:
+            return scheduled_event_create(by=request.user, crew=crew or (), **fields)
+        return scheduled_event_update(event=form.instance, by=request.user, crew=crew, **fields)
 
 
 # --- time off ----------------------------------------------------------------------------------------------------
 
 
-class TimeOffRequestForm(ServiceValidatedForm):
-    def validate_with_service(self, instance) -> None:
-        time_off_request_validate(time_off_request=instance)
-
-
 @admin.register(TimeOffRequest)
-class TimeOffRequestAdmin(SelectorAdminMixin, ServiceFormAdminMixin, PortalModelAdmin):
-    form = TimeOffRequestForm
+class TimeOffRequestAdmin(SelectorAdminMixin, ServiceAdminMixin, PortalModelAdmin):
     list_display = ("person", "kind", "starts_on", "ends_on", "days", "status_label", "reviewed_by")
     list_select_related = ("user", "reviewed_by")
     list_filter = (
@@ -405,9 +273,10 @@ class TimeOffRequestAdmin(SelectorAdminMixin, ServiceFormAdminMixin, PortalModel
             return ((None, {"fields": ("user", "kind", "starts_on", "ends_on", "reason")}),)
         return super().get_fieldsets(request, obj)
 
-    def save_with_service(self, request, obj, form, change) -> None:
+    def run_service(self, request, form, *, dry_run):
+        if dry_run:
+            return form.check_unsaved_copy(lambda request_: time_off_request_validate(time_off_request=request_))
         fields = self.service_fields(form, TIME_OFF_FIELDS)
-        if change:
-            time_off_request_update(time_off_request=obj, by=request.user, **fields)
-        else:
-            self.adopt(obj, time_off_request_create(by=request.user, **fields))
+        if form.instance._state.adding:
+            return time_off_request_create(by=request.user, **fields)
+        return time_off_request_update(time_off_request=form.instance, by=request.user, **fields)

@@ -13,6 +13,14 @@ SHIFT_OVERLAP_MESSAGE = "This person already has a shift at that time."
 EVENT_OVERLAP_MESSAGE = "This facility already has a confirmed event at that time."
 
 
+def local_slot_label(starts_at, ends_at, facility) -> str:
+    """'Tue 3 Mar 2026 06:00–14:00 Europe/London': in the facility's own time zone, the end's day when it differs."""
+    zone = facility.location.timezone
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    end_label = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a} {end.day} {end:%b %Y} {end:%H:%M}"
+    return f"{start:%a} {start.day} {start:%b %Y} {start:%H:%M}–{end_label} {zone}"
+
+
 class TsTzRange(Func):
     """PostgreSQL's tstzrange(start, end, '[)'): half-open, so back-to-back slots do not overlap."""
 
@@ -71,7 +79,8 @@ class Shift(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} — {self.position} at {self.facility.code}, {self.starts_at:%Y-%m-%d %H:%M}"
+        slot = local_slot_label(self.starts_at, self.ends_at, self.facility)
+        return f"{self.user} — {self.position} at {self.facility.code}, {slot}"
 
     def natural_key(self) -> tuple:
         return (self.user.employee_id, self.starts_at)
@@ -125,7 +134,7 @@ class ScheduledEvent(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.facility.code}, {self.starts_at:%Y-%m-%d %H:%M})"
+        return f"{self.title} ({self.facility.code}, {local_slot_label(self.starts_at, self.ends_at, self.facility)})"
 
     def natural_key(self) -> tuple:
         return (self.facility.code, self.starts_at, self.title)

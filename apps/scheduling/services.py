@@ -3,25 +3,23 @@
 Each entity has a `<entity>_validate` (the rules across rows, run on every backend; the admin form calls
 it too) and `_create` / `_update` services that validate, `full_clean()` and save inside a transaction.
 On PostgreSQL the exclusion constraints are the last guard against two concurrent saves: their
-IntegrityError is turned back into the constraint's message, in a savepoint so the caller's
+IntegrityError is turned back into the constraint's message (apps.core.saving), in a savepoint so the caller's
 transaction stays usable.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import transaction
 
+from apps.core.saving import instance_validate_and_save, person_lock, reject_unknown_fields
 from apps.facilities.models import Facility
 
 from .choices import EventStatus, ShiftStatus, TimeOffStatus
 from .models import ScheduledEvent, Shift, TimeOffRequest
-
-User = get_user_model()
 
 SHIFT_FIELDS = frozenset({"user", "facility", "position", "starts_at", "ends_at", "status", "notes"})
 EVENT_FIELDS = frozenset({"title", "kind", "facility", "starts_at", "ends_at", "status"})
@@ -29,73 +27,6 @@ TIME_OFF_FIELDS = frozenset({"user", "kind", "starts_on", "ends_on", "reason", "
 
 # Time off that stands in the way of a new request; denied and cancelled requests do not.
 LIVE_TIME_OFF_STATUSES = (TimeOffStatus.PENDING, TimeOffStatus.APPROVED)
-
-
-# --- shared plumbing (used by apps.timesheets.services too) -------------------------------------------
-
-
-def instance_validate_and_save(*, instance: models.Model, validate: Callable[[], None], by=None) -> None:
-    """Run the service's cross-row `validate`, then `full_clean()`, then save in a savepoint.
-
-    Errors are collected together. A field the service already complained about is left out of
-    `full_clean()`, so the same clash is not reported twice (once in the service's words, once in the
-    database constraint's). Must be called inside `transaction.atomic()`.
-    """
-    errors: dict[str, list] = {}
-    try:
-        validate()
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
-    flagged = {name for name in errors if name != NON_FIELD_ERRORS}
-    try:
-        instance.full_clean(exclude=flagged)
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
-    if errors:
-        raise ValidationError(errors)
-    instance_save(instance=instance, by=by)
-
-
-def instance_save(*, instance: models.Model, by=None) -> None:
-    """Save `instance` recording `by` in its history; a named constraint's violation becomes its message.
-
-    The save runs in a savepoint: when PostgreSQL rejects the row (a concurrent save won the race),
-    only the savepoint is rolled back and the caller's transaction can go on.
-    """
-    if by is not None:
-        instance._history_user = by
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        constraint = _violated_constraint(instance, exc)
-        if constraint is None:
-            raise
-        raise ValidationError(
-            constraint.get_violation_error_message(), code=constraint.violation_error_code or constraint.name
-        ) from exc
-
-
-def _violated_constraint(instance: models.Model, exc: IntegrityError):
-    constraints = {constraint.name: constraint for constraint in instance._meta.constraints}
-    diag = getattr(exc.__cause__, "diag", None)  # psycopg 3 names the constraint
-    name = getattr(diag, "constraint_name", None)
-    if name:
-        return constraints.get(name)
-    text = str(exc)  # SQLite names CHECK constraints in its message
-    return next((constraint for constraint_name, constraint in constraints.items() if constraint_name in text), None)
-
-
-def reject_unknown_fields(fields: dict[str, Any], allowed: Iterable[str], service: str) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"{service}() cannot change {', '.join(sorted(unknown))}")
-
-
-def person_lock(user_id) -> None:
-    """Queue concurrent writes for one person (rules with no database constraint behind them)."""
-    if user_id is not None:
-        list(User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True))
 
 
 # --- wording ------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import display
 
 from apps.core.admin import PortalModelAdmin
-from apps.scheduling.admin import SelectorAdminMixin, ServiceFormAdminMixin, ServiceValidatedForm, local_day_time
+from apps.core.admin_forms import SelectorAdminMixin, ServiceAdminMixin
+from apps.scheduling.admin import local_day_time
 from apps.scheduling.services import person_name
 
 from .choices import Activity, TimeEntryStatus
@@ -33,14 +34,8 @@ ACTIVITY_COLOURS = {
 }
 
 
-class TimeEntryForm(ServiceValidatedForm):
-    def validate_with_service(self, instance) -> None:
-        time_entry_validate(time_entry=instance)
-
-
 @admin.register(TimeEntry)
-class TimeEntryAdmin(SelectorAdminMixin, ServiceFormAdminMixin, PortalModelAdmin):
-    form = TimeEntryForm
+class TimeEntryAdmin(SelectorAdminMixin, ServiceAdminMixin, PortalModelAdmin):
     list_display = ("person", "work_date", "activity_label", "duration", "linked_item", "status_label", "reviewed_by")
     list_select_related = ("user", "shift__facility__location", "incident", "service_ticket", "reviewed_by")
     list_filter = (
@@ -109,9 +104,10 @@ class TimeEntryAdmin(SelectorAdminMixin, ServiceFormAdminMixin, PortalModelAdmin
             return self.fieldsets[:2]
         return super().get_fieldsets(request, obj)
 
-    def save_with_service(self, request, obj, form, change) -> None:
+    def run_service(self, request, form, *, dry_run):
+        if dry_run:
+            return form.check_unsaved_copy(lambda entry: time_entry_validate(time_entry=entry))
         fields = self.service_fields(form, TIME_ENTRY_FIELDS)
-        if change:
-            time_entry_update(time_entry=obj, by=request.user, **fields)
-        else:
-            self.adopt(obj, time_entry_create(by=request.user, **fields))
+        if form.instance._state.adding:
+            return time_entry_create(by=request.user, **fields)
+        return time_entry_update(time_entry=form.instance, by=request.user, **fields)

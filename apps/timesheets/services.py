@@ -7,14 +7,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
+from apps.core.saving import instance_validate_and_save, person_lock, reject_unknown_fields
 from apps.scheduling.models import Shift
-from apps.scheduling.services import (
-    day_label,
-    instance_validate_and_save,
-    person_lock,
-    person_name,
-    reject_unknown_fields,
-)
+from apps.scheduling.services import day_label, person_name
 
 from .choices import Activity, TimeEntryStatus
 from .models import MINUTES_PER_DAY, TimeEntry

@@ -1,0 +1,84 @@
+"""Generic plumbing for services that save one model instance with its rules.
+
+A service validates (its own rules across rows, then `full_clean()`), saves in a savepoint and turns a
+named constraint's IntegrityError back into the constraint's message, so the caller's transaction stays
+usable and the admin shows the message on the form. Used by the scheduling and timesheets services.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+
+
+def instance_validate(*, instance: models.Model, validate: Callable[[], None]) -> None:
+    """Run the service's cross-row `validate`, then `full_clean()`; raise every error together.
+
+    A field the service already complained about is left out of `full_clean()`, so the same clash is
+    not reported twice (once in the service's words, once in the database constraint's).
+    """
+    errors: dict[str, list] = {}
+    try:
+        validate()
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    flagged = {name for name in errors if name != NON_FIELD_ERRORS}
+    try:
+        instance.full_clean(exclude=flagged)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def instance_validate_and_save(*, instance: models.Model, validate: Callable[[], None], by=None) -> None:
+    """`instance_validate`, then `instance_save`. Must be called inside `transaction.atomic()`."""
+    instance_validate(instance=instance, validate=validate)
+    instance_save(instance=instance, by=by)
+
+
+def instance_save(*, instance: models.Model, by=None) -> None:
+    """Save `instance` recording `by` in its history; a named constraint's violation becomes its message.
+
+    The save runs in a savepoint: when PostgreSQL rejects the row (a concurrent save won the race),
+    only the savepoint is rolled back and the caller's transaction can go on.
+    """
+    if by is not None:
+        instance._history_user = by
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        constraint = violated_constraint(instance, exc)
+        if constraint is None:
+            raise
+        raise ValidationError(
+            constraint.get_violation_error_message(), code=constraint.violation_error_code or constraint.name
+        ) from exc
+
+
+def violated_constraint(instance: models.Model, exc: IntegrityError):
+    """The model's named constraint that `exc` reports, or None."""
+    constraints = {constraint.name: constraint for constraint in instance._meta.constraints}
+    diag = getattr(exc.__cause__, "diag", None)  # psycopg 3 names the constraint
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return constraints.get(name)
+    text = str(exc)  # SQLite names CHECK constraints in its message
+    return next((constraint for constraint_name, constraint in constraints.items() if constraint_name in text), None)
+
+
+def reject_unknown_fields(fields: dict[str, Any], allowed: Iterable[str], service: str) -> None:
+    """A field the service does not change is a programming error (TypeError), not a validation error."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"{service}() cannot change {', '.join(sorted(unknown))}")
+
+
+def person_lock(user_id) -> None:
+    """Queue concurrent writes for one person (rules with no database constraint behind them)."""
+    if user_id is not None:
+        user_model = get_user_model()
+        list(user_model.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True))
