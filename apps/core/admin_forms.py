@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models
 from django.forms.models import construct_instance
 from django.utils import timezone
@@ -97,8 +97,11 @@ class ServiceAdminMixin:
 
     form = ServiceValidatedForm
 
-    def run_service(self, request, form, *, dry_run: bool) -> models.Model | None:
-        raise NotImplementedError
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Fail when the admin is registered (at startup), not on a supervisor's first save.
+        if not callable(getattr(self, "run_service", None)):
+            raise ImproperlyConfigured(f"{type(self).__name__} must define run_service(request, form, *, dry_run).")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)  # a new class on every call
@@ -147,8 +150,10 @@ def adopt(obj: models.Model, saved: models.Model | None) -> None:
 class SelectorAdminMixin:
     """get_queryset() starts from the app's selector (the user's scope), then applies the admin's ordering."""
 
-    def visible_to(self, user) -> models.QuerySet:
-        raise NotImplementedError
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not callable(getattr(self, "visible_to", None)):
+            raise ImproperlyConfigured(f"{type(self).__name__} must define visible_to(user) from its app's selector.")
 
     def get_queryset(self, request):
         queryset = self.visible_to(request.user)
