@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "apps.core",
+    "apps.audit",
     "apps.accounts",
     "apps.facilities",
     "apps.tickets",

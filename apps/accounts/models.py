@@ -1,7 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from apps.audit.history import PortalHistoricalRecords
 from apps.core.models import TimeStampedModel
 
 
@@ -28,7 +28,7 @@ class User(TimeStampedModel, AbstractUser):
     )
     avatar = models.ImageField(upload_to="avatars/", blank=True)
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = PortalHistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

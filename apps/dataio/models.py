@@ -3,8 +3,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
+from apps.audit.history import PortalHistoricalRecords
 from apps.core.models import TimeStampedModel
 
 from .choices import ImportFormat, ImportStatus
@@ -31,7 +31,7 @@ class ImportJob(TimeStampedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords()
     objects = ImportJobManager()
 
     class Meta:

@@ -1,7 +1,8 @@
 from django.db import models
-from simple_history.models import HistoricalRecords
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from timezone_field import TimeZoneField
 
+from apps.audit.history import PortalHistoricalRecords
 from apps.core.models import TimeStampedModel
 
 from .choices import FacilityKind, FacilityStatus
@@ -21,12 +22,13 @@ class Location(TimeStampedModel):
     timezone = TimeZoneField(default="UTC", help_text="Rosters and local times are shown in this time zone.")
     is_active = models.BooleanField(default=True)
 
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords()
     objects = LocationManager()
 
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["is_active", "name"], name="location_active_name_idx")]
+        permissions = [("cover_location", "Covers the location: sees and manages what hangs below it")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
@@ -50,7 +52,7 @@ class Facility(TimeStampedModel):
     status = models.CharField(max_length=20, choices=FacilityStatus.choices, default=FacilityStatus.OPERATIONAL)
     on_air_critical = models.BooleanField(default=False, help_text="A failure here takes a service off air.")
 
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords()
     objects = FacilityManager()
 
     class Meta:
@@ -68,3 +70,31 @@ class Facility(TimeStampedModel):
         return (self.code,)
 
     natural_key.dependencies = ["facilities.location"]
+
+
+# Scope is granted per location with guardian's direct foreign-key permission tables (not its generic
+# ones), so "the locations this person covers" is an indexed join, not a text match on object_pk.
+
+
+class LocationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="user_permissions")
+
+    history = PortalHistoricalRecords()
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "location permission of a person"
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.permission.name} – {self.content_object}"
+
+
+class LocationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="group_permissions")
+
+    history = PortalHistoricalRecords()
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "location permission of a role"
+
+    def __str__(self) -> str:
+        return f"{self.group} – {self.permission.name} – {self.content_object}"

@@ -2,8 +2,8 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
+from apps.audit.history import PortalHistoricalRecords
 from apps.core.models import TimeStampedModel
 
 from .choices import EmailStatus
@@ -34,7 +34,7 @@ class OutboundEmail(TimeStampedModel):
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords()
     objects = OutboundEmailManager()
 
     class Meta:

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q
-from simple_history.models import HistoricalRecords
 
+from apps.audit.history import PortalHistoricalRecords
 from apps.core.constraints import PostgresExclusionConstraint
 from apps.core.models import TimeStampedModel
 
@@ -47,7 +47,7 @@ class Shift(TimeStampedModel):
     status = models.CharField(max_length=12, choices=ShiftStatus.choices, default=ShiftStatus.DRAFT)
     notes = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords()
     objects = ShiftManager()
 
     class Meta:
@@ -102,7 +102,7 @@ class ScheduledEvent(TimeStampedModel):
     status = models.CharField(max_length=12, choices=EventStatus.choices, default=EventStatus.TENTATIVE)
     crew = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="crewed_events")
 
-    history = HistoricalRecords(m2m_fields=[crew])
+    history = PortalHistoricalRecords(m2m_fields=[crew])
     objects = ScheduledEventManager()
 
     class Meta:
@@ -164,7 +164,7 @@ class TimeOffRequest(TimeStampedModel):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords()
     objects = TimeOffRequestManager()
 
     class Meta:

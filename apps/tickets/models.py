@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from apps.audit.history import PortalHistoricalRecords
 from apps.core.models import TimeStampedModel
 
 from .choices import IncidentStatus, ServiceCategory, ServicePriority, ServiceStatus, Severity
@@ -31,7 +32,7 @@ class IncidentType(TimeStampedModel):
     resolve_sla_minutes = models.PositiveIntegerField(help_text="Minutes to resolve, at the default severity.")
     is_active = models.BooleanField(default=True)
 
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords()
     objects = IncidentTypeManager()
 
     class Meta:
@@ -79,7 +80,7 @@ class IncidentTicket(TimeStampedModel):
     response_due_at = models.DateTimeField(null=True, blank=True)
     resolve_due_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords()
     objects = ReferenceManager()
 
     class Meta:
@@ -158,7 +159,7 @@ class ServiceTicket(TimeStampedModel):
         help_text="The maintenance window in which the work is done.",
     )
 
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords()
     objects = ReferenceManager()
 
     class Meta:
@@ -198,7 +199,7 @@ class TicketNote(TimeStampedModel):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ticket_notes")
     text = models.TextField()
 
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords()
     objects = TicketNoteManager()
 
     class Meta:
@@ -226,3 +227,43 @@ class TicketNote(TimeStampedModel):
 
     def natural_key(self) -> tuple:
         return (self.ticket.reference, self.created_at)
+
+
+# A single ticket can be shared with someone outside its location's scope (a contractor, another
+# site's engineer) with guardian's direct foreign-key permission tables.
+
+
+class IncidentTicketUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(IncidentTicket, on_delete=models.CASCADE, related_name="user_permissions")
+
+    history = PortalHistoricalRecords()
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "incident shared with a person"
+
+
+class IncidentTicketGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(IncidentTicket, on_delete=models.CASCADE, related_name="group_permissions")
+
+    history = PortalHistoricalRecords()
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "incident shared with a role"
+
+
+class ServiceTicketUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(ServiceTicket, on_delete=models.CASCADE, related_name="user_permissions")
+
+    history = PortalHistoricalRecords()
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "service ticket shared with a person"
+
+
+class ServiceTicketGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(ServiceTicket, on_delete=models.CASCADE, related_name="group_permissions")
+
+    history = PortalHistoricalRecords()
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "service ticket shared with a role"

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
-from simple_history.models import HistoricalRecords
 
+from apps.audit.history import PortalHistoricalRecords
 from apps.core.models import TimeStampedModel
 
 from .choices import Activity, TimeEntryStatus
@@ -43,7 +43,7 @@ class TimeEntry(TimeStampedModel):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords()
     objects = TimeEntryManager()
 
     class Meta:
