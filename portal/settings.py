@@ -9,6 +9,7 @@ mail printed to the console, local-memory cache, DEBUG on.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -76,9 +77,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # after authentication: every write of the request names request.user and shares one request id
+    "apps.audit.middleware.ChangeContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -135,6 +137,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Synced into the console's periodic tasks by the database scheduler when beat starts.
+CELERY_BEAT_SCHEDULE = {
+    "prune-history": {"task": "apps.audit.tasks.prune_history", "schedule": crontab(hour=3, minute=17)},
+}
 
 # --- E-mail -------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -180,6 +186,11 @@ STORAGES = {
 # --- History, import/export, API ------------------------------------------------------
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = False
+# Days of history to keep (apps.audit.tasks.prune_history, daily); unset keeps everything. Pruning
+# never removes a live object's creation record or its latest change.
+HISTORY_RETENTION_DAYS = env.int("HISTORY_RETENTION_DAYS", default=None)
+if HISTORY_RETENTION_DAYS is not None and HISTORY_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("HISTORY_RETENTION_DAYS must be 1 or more (unset it to keep all history).")
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 

@@ -22,6 +22,7 @@ from django_celery_beat.models import (
 )
 
 from apps.accounts.models import User
+from apps.audit.models import ActivityEntry
 from apps.dataio.models import ImportJob
 from apps.facilities.models import Facility, Location
 from apps.notifications.models import OutboundEmail
@@ -65,7 +66,14 @@ def _time_entry(n):
     return f.TimeEntryFactory(user=person, shift=shift, activity="shift", work_date=shift.starts_at.date())
 
 
+def _activity_entry(n):
+    """Activity rows are written by real changes: a new location writes one."""
+    location = f.LocationFactory()
+    return ActivityEntry.objects.filter(object_id=location.pk, content_type__model="location").latest("history_date")
+
+
 ROW_BUILDERS = {
+    ActivityEntry: _activity_entry,
     User: lambda n: f.UserFactory(),
     Group: _group,
     Location: lambda n: f.LocationFactory(),

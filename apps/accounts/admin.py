@@ -10,12 +10,13 @@ from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.filters.admin import (
     BooleanRadioFilter,
     DropdownFilter,
-    RelatedDropdownFilter,
 )
 from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from apps.core.admin import PortalModelAdmin
+from apps.core.admin_scope import ScopedAdminMixin, ScopedRelatedDropdownFilter
+from apps.facilities.admin_grants import GroupLocationScopeInline, UserLocationScopeInline
 
 from .models import User
 from .selectors import groups_visible_to, users_visible_to
@@ -56,8 +57,8 @@ class UserAdmin(DjangoUserAdmin, PortalModelAdmin):
     list_display = ("display_name", "employee_id", "title", "department", "home_location", "roles", "is_active")
     list_display_links = ("display_name", "employee_id")
     list_filter = (
-        ("groups", RelatedDropdownFilter),
-        ("home_location", RelatedDropdownFilter),
+        ("groups", ScopedRelatedDropdownFilter),
+        ("home_location", ScopedRelatedDropdownFilter),
         DepartmentFilter,
         ("is_active", BooleanRadioFilter),
         ("is_staff", BooleanRadioFilter),
@@ -67,6 +68,7 @@ class UserAdmin(DjangoUserAdmin, PortalModelAdmin):
     ordering = ("last_name", "first_name", "username")
     autocomplete_fields = ("home_location",)
     readonly_fields = ("last_login", "date_joined", "created_at", "updated_at")
+    inlines = (UserLocationScopeInline,)
 
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -109,10 +111,11 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin, UnfoldModelAdmin):
+class GroupAdmin(ScopedAdminMixin, DjangoGroupAdmin, UnfoldModelAdmin):
     list_display = ("name", "permission_count", "member_count")
     search_fields = ["name"]
     ordering = ("name",)
+    inlines = (GroupLocationScopeInline,)
 
     def get_queryset(self, request):
         queryset = groups_visible_to(user=request.user).annotate(

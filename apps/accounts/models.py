@@ -4,6 +4,8 @@ from django.db import models
 from apps.audit.history import PortalHistoricalRecords
 from apps.core.models import TimeStampedModel
 
+SYSTEM_USERNAME = "system"  # the account tasks and commands act as (apps.accounts.services.system_user)
+
 
 class User(TimeStampedModel, AbstractUser):
     """A person of the operation: staff, supervisors, administrators, auditors.
@@ -36,6 +38,17 @@ class User(TimeStampedModel, AbstractUser):
             models.Index(fields=["home_location", "is_active"], name="user_location_active_idx"),
             models.Index(fields=["last_name", "first_name"], name="user_name_idx"),
         ]
+
+    @property
+    def is_system_account(self) -> bool:
+        """The portal itself (tasks, commands), not a person: history names it, nobody logs in as it."""
+        return self.username == SYSTEM_USERNAME
+
+    def check_password(self, raw_password) -> bool:
+        # Even if someone gave the system account a password and activated it, it cannot log in.
+        if self.is_system_account:
+            return False
+        return super().check_password(raw_password)
 
     def __str__(self) -> str:
         full_name = self.get_full_name()

@@ -7,4 +7,6 @@ class AuditConfig(AppConfig):
     verbose_name = "Activity"
 
     def ready(self):
-        from . import receivers  # noqa: F401 - history rows carry the request id and feed the Activity page
+        # receivers: history rows carry the request id and feed the Activity page;
+        # task_context: every Celery task writes as the system account, under its task id
+        from . import receivers, task_context  # noqa: F401

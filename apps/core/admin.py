@@ -1,16 +1,29 @@
 """The project's one base ModelAdmin: unfold + simple-history + guardian + import-export, mixed once."""
 
+from django.core.exceptions import PermissionDenied
 from guardian.admin import GuardedModelAdminMixin
+from guardian.utils import get_user_obj_perms_model
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
 
 from . import beat_admin  # noqa: F401 - re-registers django-celery-beat's admins on unfold
+from .admin_history import HistoryAdminMixin
+from .admin_scope import ScopedAdminMixin
 
 
-class PortalModelAdmin(SimpleHistoryAdmin, GuardedModelAdminMixin, ImportExportModelAdmin, UnfoldModelAdmin):
+class PortalModelAdmin(
+    ScopedAdminMixin,
+    HistoryAdminMixin,
+    SimpleHistoryAdmin,
+    GuardedModelAdminMixin,
+    ImportExportModelAdmin,
+    UnfoldModelAdmin,
+):
     """Base of every admin in the console.
+
+    - scope: every list, page, choice and filter starts from the model's selector (apps/core/admin_scope);
 
     - history: the "History" button on every object, with field-level changes and revert;
     - guardian: per-object permission pages, switched on per admin with `object_permissions = True`
@@ -39,6 +52,39 @@ class PortalModelAdmin(SimpleHistoryAdmin, GuardedModelAdminMixin, ImportExportM
             # guardian's change form only adds the "Object permissions" button; keep the plain one
             self.change_form_template = None
             self.include_object_permissions_urls = False
+
+    # --- guardian's object permission pages: only for people allowed to grant (administrators) ---------
+
+    def has_manage_object_permissions(self, request) -> bool:
+        """Granting scope on an object needs the add permission on its guardian permission table."""
+        if not self.object_permissions:
+            return False
+        table = get_user_obj_perms_model(self.model)._meta
+        return request.user.has_perm(f"{table.app_label}.add_{table.model_name}")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            "can_manage_object_permissions": self.has_manage_object_permissions(request),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def obj_perms_manage_view(self, request, object_pk):
+        self._require_manage_object_permissions(request)
+        return super().obj_perms_manage_view(request, object_pk)
+
+    def obj_perms_manage_user_view(self, request, object_pk, user_id):
+        self._require_manage_object_permissions(request)
+        return super().obj_perms_manage_user_view(request, object_pk, user_id)
+
+    def obj_perms_manage_group_view(self, request, object_pk, group_id):
+        self._require_manage_object_permissions(request)
+        return super().obj_perms_manage_group_view(request, object_pk, group_id)
+
+    def _require_manage_object_permissions(self, request) -> None:
+        # guardian itself redirects a user without change permission to the index; refuse plainly instead
+        if not self.has_manage_object_permissions(request):
+            raise PermissionDenied
 
     def _declares_resources(self) -> bool:
         return bool(getattr(self, "resource_classes", None))

@@ -4,7 +4,6 @@
   will save it (so a broken rule shows next to its field and nothing is written), `save_model()` calls
   the same service for real, and a rule that still fails at save time (a concurrent save won the race,
   PostgreSQL's constraint refused the row) re-renders the form with the message instead of a 500.
-- `SelectorAdminMixin`: the changelist starts from the app's selector (the user's scope, in SQL).
 - `LocalRangeDateTimeFilter` / `LocalRangeDateFilter`: unfold's range filters, reading what was
   typed as local time in the portal's time zone (aware, both ends inclusive).
 """
@@ -142,23 +141,6 @@ def adopt(obj: models.Model, saved: models.Model | None) -> None:
     for field in saved._meta.concrete_fields:
         setattr(obj, field.attname, getattr(saved, field.attname))
     obj._state.adding, obj._state.db = False, saved._state.db
-
-
-# --- lists that start from a selector ---------------------------------------------------------------
-
-
-class SelectorAdminMixin:
-    """get_queryset() starts from the app's selector (the user's scope), then applies the admin's ordering."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not callable(getattr(self, "visible_to", None)):
-            raise ImproperlyConfigured(f"{type(self).__name__} must define visible_to(user) from its app's selector.")
-
-    def get_queryset(self, request):
-        queryset = self.visible_to(request.user)
-        ordering = self.get_ordering(request)
-        return queryset.order_by(*ordering) if ordering else queryset
 
 
 # --- range filters in local time ----------------------------------------------------------------------

@@ -12,6 +12,21 @@ from django_celery_beat.models import (
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
+from .admin_scope import ScopedAdminMixin, ScopedFieldsMixin
+from .scope import register_selector, scoped
+
+BEAT_MODELS = (PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule)
+
+
+def _administrators_only(model):
+    # schedules belong to no location: administrators read them (and their model permissions say who may)
+    related = ("interval", "crontab", "solar", "clocked") if model is PeriodicTask else ()
+    return lambda *, user: scoped(model.objects.select_related(*related), user=user)
+
+
+for _model in BEAT_MODELS:
+    register_selector(_model)(_administrators_only(_model))
+
 
 class UnfoldTaskSelectWidget(UnfoldAdminSelectWidget, beat_admin.TaskSelectWidget):
     pass
@@ -24,35 +39,43 @@ class PeriodicTaskForm(beat_admin.PeriodicTaskForm):
         self.fields["regtask"].widget = UnfoldTaskSelectWidget()
 
 
-class PeriodicTaskInline(TabularInline, beat_admin.PeriodicTaskInline):
+class PeriodicTaskInline(ScopedFieldsMixin, TabularInline, beat_admin.PeriodicTaskInline):
     pass
 
 
-for model in (PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule):
+for model in BEAT_MODELS:
     if admin.site.is_registered(model):
         admin.site.unregister(model)
 
 
 @admin.register(PeriodicTask)
-class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin, ModelAdmin):
+class PeriodicTaskAdmin(ScopedAdminMixin, beat_admin.PeriodicTaskAdmin, ModelAdmin):
     form = PeriodicTaskForm
+
+    def get_actions(self, request):
+        # django-celery-beat's enable/disable/toggle/run actions check no permission of their own
+        actions = super().get_actions(request)
+        if not self.has_change_permission(request):
+            for name in ("enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks"):
+                actions.pop(name, None)
+        return actions
 
 
 @admin.register(IntervalSchedule)
-class IntervalScheduleAdmin(ModelAdmin):
+class IntervalScheduleAdmin(ScopedAdminMixin, ModelAdmin):
     inlines = [PeriodicTaskInline]
 
 
 @admin.register(CrontabSchedule)
-class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin, ModelAdmin):
+class CrontabScheduleAdmin(ScopedAdminMixin, beat_admin.CrontabScheduleAdmin, ModelAdmin):
     inlines = [PeriodicTaskInline]
 
 
 @admin.register(SolarSchedule)
-class SolarScheduleAdmin(beat_admin.SolarScheduleAdmin, ModelAdmin):
+class SolarScheduleAdmin(ScopedAdminMixin, beat_admin.SolarScheduleAdmin, ModelAdmin):
     inlines = [PeriodicTaskInline]
 
 
 @admin.register(ClockedSchedule)
-class ClockedScheduleAdmin(beat_admin.ClockedScheduleAdmin, ModelAdmin):
+class ClockedScheduleAdmin(ScopedAdminMixin, beat_admin.ClockedScheduleAdmin, ModelAdmin):
     inlines = [PeriodicTaskInline]

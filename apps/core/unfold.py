@@ -72,6 +72,7 @@ def sidebar_navigation(request) -> list[dict]:
             "separator": True,
             "collapsible": True,
             "items": [
+                _item(_("Activity"), "history", "audit", "activityentry"),
                 _item(_("Periodic tasks"), "update", "django_celery_beat", "periodictask"),
                 _item(_("Interval schedules"), "timer", "django_celery_beat", "intervalschedule"),
                 _item(_("Crontab schedules"), "calendar_month", "django_celery_beat", "crontabschedule"),

@@ -2,15 +2,15 @@
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import display
 
 from apps.core.admin import PortalModelAdmin
-from apps.core.admin_forms import LocalRangeDateFilter, SelectorAdminMixin
+from apps.core.admin_forms import LocalRangeDateFilter
+from apps.core.admin_scope import ReadOnlyAdminMixin, ScopedAutocompleteSelectFilter
 
 from .choices import ImportStatus
 from .models import ImportJob
-from .selectors import import_jobs_visible_to
 
 IMPORT_STATUS_COLOURS = {
     ImportStatus.PENDING: "info",
@@ -21,7 +21,9 @@ IMPORT_STATUS_COLOURS = {
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(SelectorAdminMixin, PortalModelAdmin):
+class ImportJobAdmin(ReadOnlyAdminMixin, PortalModelAdmin):
+    # a job is the record of what an import wrote: kept, like history; imports create jobs, not this page
+
     list_display = (
         "__str__",
         "resource",
@@ -37,7 +39,7 @@ class ImportJobAdmin(SelectorAdminMixin, PortalModelAdmin):
         ("status", ChoicesDropdownFilter),
         ("format", ChoicesDropdownFilter),
         "dry_run",
-        ("created_by", AutocompleteSelectFilter),
+        ("created_by", ScopedAutocompleteSelectFilter),
         ("created_at", LocalRangeDateFilter),
     )
     list_select_related = ("created_by",)
@@ -59,15 +61,6 @@ class ImportJobAdmin(SelectorAdminMixin, PortalModelAdmin):
         "duration",
     )
     readonly_fields = fields
-
-    def visible_to(self, user):
-        return import_jobs_visible_to(user=user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @display(description=_("status"), ordering="status", label=IMPORT_STATUS_COLOURS)
     def status_label(self, obj: ImportJob):

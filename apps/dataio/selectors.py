@@ -1,17 +1,13 @@
 """Permission-scoped reads of import jobs."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from apps.core.roles import sees_all_rows
+from apps.core.scope import register_selector, scoped
 
 from .models import ImportJob
 
 
+@register_selector(ImportJob)
 def import_jobs_visible_to(*, user) -> QuerySet[ImportJob]:
-    """Jobs `user` may read: all of them for the console roles, otherwise the ones they started."""
-    queryset = ImportJob.objects.select_related("created_by")
-    if sees_all_rows(user):
-        return queryset
-    if user.is_authenticated:
-        return queryset.filter(created_by=user)
-    return queryset.none()
+    """Jobs `user` started (administrators: every job)."""
+    return scoped(ImportJob.objects.select_related("created_by"), user=user, own=lambda person: Q(created_by=person))

@@ -6,11 +6,11 @@ from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
     BooleanRadioFilter,
     ChoicesDropdownFilter,
-    RelatedDropdownFilter,
 )
 from unfold.decorators import display
 
 from apps.core.admin import PortalModelAdmin
+from apps.core.admin_scope import ScopedFieldsMixin, ScopedRelatedDropdownFilter
 
 from .choices import FacilityStatus
 from .models import Facility, Location
@@ -30,7 +30,7 @@ def _ordered(admin_obj, request, queryset):
     return queryset.order_by(*ordering) if ordering else queryset
 
 
-class FacilityInline(TabularInline):
+class FacilityInline(ScopedFieldsMixin, TabularInline):
     model = Facility
     fields = ("code", "name", "kind", "status", "on_air_critical")
     extra = 0
@@ -85,7 +85,7 @@ class FacilityAdmin(PortalModelAdmin):
     list_filter = (
         ("kind", ChoicesDropdownFilter),
         ("status", ChoicesDropdownFilter),
-        ("location", RelatedDropdownFilter),
+        ("location", ScopedRelatedDropdownFilter),
         ("on_air_critical", BooleanRadioFilter),
     )
     list_select_related = ("location",)

@@ -1,15 +1,16 @@
-"""Reads of locations and facilities: reference data every signed-in person may read."""
+"""Permission-scoped reads of locations and facilities."""
 
 from django.db.models import Count, QuerySet
+
+from apps.core.scope import register_selector, scoped
 
 from .models import Facility, Location
 
 
+@register_selector(Location)
 def locations_visible_to(*, user) -> QuerySet[Location]:
-    """Locations `user` may read: all of them when signed in (reference data), none otherwise."""
-    if not (user.is_authenticated and user.is_active):
-        return Location.objects.none()
-    return Location.objects.all()
+    """The locations `user` covers (administrators: all of them)."""
+    return scoped(Location.objects.all(), user=user, location="pk")
 
 
 def locations_with_facility_count(*, user) -> QuerySet[Location]:
@@ -17,8 +18,7 @@ def locations_with_facility_count(*, user) -> QuerySet[Location]:
     return locations_visible_to(user=user).annotate(facility_count=Count("facilities"))
 
 
+@register_selector(Facility)
 def facilities_visible_to(*, user) -> QuerySet[Facility]:
-    """Facilities `user` may read: all of them when signed in (reference data), none otherwise."""
-    if not (user.is_authenticated and user.is_active):
-        return Facility.objects.none()
-    return Facility.objects.select_related("location")
+    """The facilities at the locations `user` covers (administrators: all of them)."""
+    return scoped(Facility.objects.select_related("location"), user=user, location="location")

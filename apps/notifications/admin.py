@@ -8,11 +8,11 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 
 from apps.core.admin import PortalModelAdmin
-from apps.core.admin_forms import LocalRangeDateFilter, SelectorAdminMixin
+from apps.core.admin_forms import LocalRangeDateFilter
+from apps.core.admin_scope import ReadOnlyAdminMixin
 
 from .choices import EmailStatus
 from .models import OutboundEmail
-from .selectors import outbound_emails_visible_to
 from .services import RETRYABLE_STATUSES, email_retry
 
 EMAIL_STATUS_COLOURS = {
@@ -23,7 +23,7 @@ EMAIL_STATUS_COLOURS = {
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(SelectorAdminMixin, PortalModelAdmin):
+class OutboundEmailAdmin(ReadOnlyAdminMixin, PortalModelAdmin):
     """Messages are written by services (email_queue), never typed in here."""
 
     list_display = ("subject", "recipient_list", "status_label", "attempts", "created_at", "sent_at")
@@ -46,18 +46,6 @@ class OutboundEmailAdmin(SelectorAdminMixin, PortalModelAdmin):
     readonly_fields = fields
     actions = ["retry_sending"]
     actions_detail = ["retry_sending_detail"]
-
-    def visible_to(self, user):
-        return outbound_emails_visible_to(user=user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_retry_permission(self, request, obj=None):
         return request.user.has_perm("notifications.change_outboundemail")

@@ -2,13 +2,12 @@
 
 from django.db.models import QuerySet
 
-from apps.core.roles import sees_all_rows
+from apps.core.scope import register_selector, scoped
 
 from .models import OutboundEmail
 
 
+@register_selector(OutboundEmail)
 def outbound_emails_visible_to(*, user) -> QuerySet[OutboundEmail]:
-    """Messages `user` may read: all of them for the console roles, none for anyone else."""
-    if sees_all_rows(user):
-        return OutboundEmail.objects.all()
-    return OutboundEmail.objects.none()
+    """The outbox belongs to no location: administrators read it, nobody else."""
+    return scoped(OutboundEmail.objects.all(), user=user)

@@ -14,19 +14,18 @@ from django.contrib import admin
 from django.db.models import Count, F
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
-    AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     RangeDateFilter,
-    RelatedDropdownFilter,
 )
 from unfold.decorators import display
 
 from apps.core.admin import PortalModelAdmin
-from apps.core.admin_forms import LocalRangeDateTimeFilter, SelectorAdminMixin, ServiceAdminMixin
+from apps.core.admin_forms import LocalRangeDateTimeFilter, ServiceAdminMixin
+from apps.core.admin_scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 
 from .choices import EventStatus, ShiftStatus, TimeOffStatus
 from .models import ScheduledEvent, Shift, TimeOffRequest
-from .selectors import scheduled_events_visible_to, shifts_visible_to, time_off_requests_visible_to
+from .selectors import scheduled_events_visible_to
 from .services import (
     EVENT_FIELDS,
     SHIFT_FIELDS,
@@ -112,7 +111,7 @@ class TimedRowDisplayMixin:
 
 
 @admin.register(Shift)
-class ShiftAdmin(SelectorAdminMixin, ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
+class ShiftAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
     list_display = (
         "person",
         "facility_column",
@@ -125,9 +124,9 @@ class ShiftAdmin(SelectorAdminMixin, ServiceAdminMixin, TimedRowDisplayMixin, Po
     list_select_related = ("user", "facility__location")
     list_filter = (
         ("status", ChoicesDropdownFilter),
-        ("facility__location", RelatedDropdownFilter),
-        ("facility", RelatedDropdownFilter),
-        ("user", AutocompleteSelectFilter),
+        ("facility__location", ScopedRelatedDropdownFilter),
+        ("facility", ScopedRelatedDropdownFilter),
+        ("user", ScopedAutocompleteSelectFilter),
         ("starts_at", LocalRangeDateTimeFilter),
     )
     search_fields = (
@@ -150,9 +149,6 @@ class ShiftAdmin(SelectorAdminMixin, ServiceAdminMixin, TimedRowDisplayMixin, Po
         RECORD_FIELDSET,
     )
 
-    def visible_to(self, user):
-        return shifts_visible_to(user=user)
-
     @display(description=_("person"), ordering="user__last_name", header=True)
     def person(self, obj: Shift) -> list[str]:
         return [person_name(obj.user), obj.user.employee_id]
@@ -174,7 +170,7 @@ class ShiftAdmin(SelectorAdminMixin, ServiceAdminMixin, TimedRowDisplayMixin, Po
 
 
 @admin.register(ScheduledEvent)
-class ScheduledEventAdmin(SelectorAdminMixin, ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
+class ScheduledEventAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
     list_display = (
         "title",
         "kind",
@@ -189,9 +185,9 @@ class ScheduledEventAdmin(SelectorAdminMixin, ServiceAdminMixin, TimedRowDisplay
     list_filter = (
         ("status", ChoicesDropdownFilter),
         ("kind", ChoicesDropdownFilter),
-        ("facility__location", RelatedDropdownFilter),
-        ("facility", RelatedDropdownFilter),
-        ("crew", AutocompleteSelectFilter),
+        ("facility__location", ScopedRelatedDropdownFilter),
+        ("facility", ScopedRelatedDropdownFilter),
+        ("crew", ScopedAutocompleteSelectFilter),
         ("starts_at", LocalRangeDateTimeFilter),
     )
     search_fields = ("title", "facility__code", "facility__name")
@@ -231,14 +227,14 @@ class ScheduledEventAdmin(SelectorAdminMixin, ServiceAdminMixin, TimedRowDisplay
 
 
 @admin.register(TimeOffRequest)
-class TimeOffRequestAdmin(SelectorAdminMixin, ServiceAdminMixin, PortalModelAdmin):
+class TimeOffRequestAdmin(ServiceAdminMixin, PortalModelAdmin):
     list_display = ("person", "kind", "starts_on", "ends_on", "days", "status_label", "reviewed_by")
     list_select_related = ("user", "reviewed_by")
     list_filter = (
         ("status", ChoicesDropdownFilter),
         ("kind", ChoicesDropdownFilter),
-        ("user__home_location", RelatedDropdownFilter),
-        ("user", AutocompleteSelectFilter),
+        ("user__home_location", ScopedRelatedDropdownFilter),
+        ("user", ScopedAutocompleteSelectFilter),
         ("starts_on", RangeDateFilter),
     )
     search_fields = ("user__first_name", "user__last_name", "user__username", "user__employee_id", "reason")
@@ -252,9 +248,6 @@ class TimeOffRequestAdmin(SelectorAdminMixin, ServiceAdminMixin, PortalModelAdmi
         (_("Review"), {"fields": ("status", "review_note", "reviewed_by", "reviewed_at")}),
         RECORD_FIELDSET,
     )
-
-    def visible_to(self, user):
-        return time_off_requests_visible_to(user=user)
 
     @display(description=_("person"), ordering="user__last_name", header=True)
     def person(self, obj: TimeOffRequest) -> list[str]:

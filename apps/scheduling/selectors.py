@@ -1,42 +1,36 @@
 """Permission-scoped reads of shifts, scheduled events and time off (filtered in SQL)."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from apps.core.roles import sees_all_rows
+from apps.core.scope import register_selector, scoped
 
 from .models import ScheduledEvent, Shift, TimeOffRequest
 
 
+@register_selector(Shift)
 def shifts_visible_to(*, user) -> QuerySet[Shift]:
-    """Console roles see every shift; anyone else their own."""
+    """Shifts at the facilities of the locations `user` covers, and `user`'s own shifts anywhere."""
     shifts = Shift.objects.select_related("user", "facility__location")
-    if sees_all_rows(user):
-        return shifts
-    if not (user.is_authenticated and user.is_active):
-        return shifts.none()
-    return shifts.filter(user=user)
+    return scoped(shifts, user=user, location="facility__location", own=lambda person: Q(user=person))
 
 
+@register_selector(ScheduledEvent)
 def scheduled_events_visible_to(*, user) -> QuerySet[ScheduledEvent]:
-    """Console roles see every event; anyone else the events they crew.
+    """Events at the locations `user` covers, and the events they crew.
 
     Crew membership is an EXISTS, not a join, so annotations over `crew` (a crew count) still count
     the whole crew.
     """
     events = ScheduledEvent.objects.select_related("facility__location")
-    if sees_all_rows(user):
-        return events
-    if not (user.is_authenticated and user.is_active):
-        return events.none()
-    crewing = ScheduledEvent.crew.through.objects.filter(scheduledevent=OuterRef("pk"), user=user)
-    return events.filter(Exists(crewing))
+    return scoped(events, user=user, location="facility__location", own=_crewing)
 
 
+@register_selector(TimeOffRequest)
 def time_off_requests_visible_to(*, user) -> QuerySet[TimeOffRequest]:
-    """Console roles see every request; anyone else their own."""
+    """Requests of the people based at the locations `user` covers, and `user`'s own."""
     requests = TimeOffRequest.objects.select_related("user", "reviewed_by")
-    if sees_all_rows(user):
-        return requests
-    if not (user.is_authenticated and user.is_active):
-        return requests.none()
-    return requests.filter(user=user)
+    return scoped(requests, user=user, location="user__home_location", own=lambda person: Q(user=person))
+
+
+def _crewing(user) -> Q:
+    return Q(Exists(ScheduledEvent.crew.through.objects.filter(scheduledevent=OuterRef("pk"), user=user)))

@@ -9,6 +9,7 @@ transaction stays usable.
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from apps.core.saving import instance_validate_and_save, person_lock, reject_unknown_fields
+from apps.core.scope import check_row_in_scope
 from apps.facilities.models import Facility
 
 from .choices import EventStatus, ShiftStatus, TimeOffStatus
@@ -121,8 +123,18 @@ def shift_validate(*, shift: Shift) -> None:
         raise ValidationError(errors)
 
 
+def _in_scope_then(*, by, row, location_path="facility__location", field="facility", owner=None, validate) -> None:
+    """The scope rule first (nothing else matters if the place is not `by`'s), then the service's rules."""
+    check_row_in_scope(by=by, row=row, location_path=location_path, field=field, owner=owner)
+    validate()
+
+
 def _shift_save(*, shift: Shift, by) -> Shift:
-    instance_validate_and_save(instance=shift, validate=lambda: shift_validate(shift=shift), by=by)
+    instance_validate_and_save(
+        instance=shift,
+        validate=lambda: _in_scope_then(by=by, row=shift, validate=partial(shift_validate, shift=shift)),
+        by=by,
+    )
     return shift
 
 
@@ -191,7 +203,11 @@ def scheduled_event_validate(*, event: ScheduledEvent) -> None:
 
 
 def _scheduled_event_save(*, event: ScheduledEvent, crew: Iterable | None, by) -> ScheduledEvent:
-    instance_validate_and_save(instance=event, validate=lambda: scheduled_event_validate(event=event), by=by)
+    instance_validate_and_save(
+        instance=event,
+        validate=lambda: _in_scope_then(by=by, row=event, validate=partial(scheduled_event_validate, event=event)),
+        by=by,
+    )
     if crew is not None:
         event.crew.set(crew)
     return event
@@ -260,7 +276,14 @@ def _time_off_request_save(*, time_off_request: TimeOffRequest, by) -> TimeOffRe
     person_lock(time_off_request.user_id)
     instance_validate_and_save(
         instance=time_off_request,
-        validate=lambda: time_off_request_validate(time_off_request=time_off_request),
+        validate=lambda: _in_scope_then(
+            by=by,
+            row=time_off_request,
+            location_path="user__home_location",
+            field="user",
+            owner=time_off_request.user_id,
+            validate=partial(time_off_request_validate, time_off_request=time_off_request),
+        ),
         by=by,
     )
     return time_off_request

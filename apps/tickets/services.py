@@ -17,6 +17,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from apps.audit.history import current_change
+from apps.core.scope import check_location_in_scope
 from apps.core.services import reference_allocate
 
 from .choices import IncidentStatus, ServiceCategory, ServicePriority
@@ -79,7 +81,7 @@ def incident_create(
         assignee=assignee,
         occurred_at=occurred_at,
     )
-    rule_errors = _incident_rule_errors(incident, changed=INCIDENT_SLA_FIELDS)
+    rule_errors = {**_incident_rule_errors(incident, changed=INCIDENT_SLA_FIELDS), **_scope_errors(incident, by=by)}
     if dry_run:
         _validate(incident, rule_errors=rule_errors, exclude=["reference"])
         _incident_set_due_times(incident)
@@ -110,7 +112,8 @@ def incident_update(*, incident: IncidentTicket, by=None, dry_run: bool = False,
 
         changed = _apply(current, fields)
         sla_changed = [name for name in INCIDENT_SLA_FIELDS if name in changed]
-        _validate(current, rule_errors=_incident_rule_errors(current, changed=sla_changed))
+        rule_errors = _incident_rule_errors(current, changed=sla_changed)
+        _validate(current, rule_errors={**rule_errors, **_scope_errors(current, by=by, changed=changed)})
         clocks_missing = current.response_due_at is None or current.resolve_due_at is None
         if sla_changed or clocks_missing:
             _incident_set_due_times(current)
@@ -122,6 +125,23 @@ def incident_update(*, incident: IncidentTicket, by=None, dry_run: bool = False,
 
     _copy_state(source=current, target=incident)
     return incident
+
+
+def _scope_errors(ticket: IncidentTicket | ServiceTicket, *, by, changed=("facility",)) -> dict[str, str]:
+    """A ticket may not be opened at, or moved to, a facility outside the location scope of `by`.
+
+    Whoever reports an incident (requests a service) may do so at any facility they can pick: staff
+    report where they work without covering the location.
+    """
+    if "facility" not in changed or ticket.facility_id is None:
+        return {}
+    reporter_id = ticket.reporter_id if isinstance(ticket, IncidentTicket) else ticket.requested_by_id
+    owner = reporter_id if ticket.pk is None else None
+    try:
+        check_location_in_scope(by=by, location=ticket.facility.location, field="facility", owner=owner)
+    except ValidationError as error:
+        return {"facility": error.message_dict["facility"][0]}
+    return {}
 
 
 def _incident_rule_errors(incident: IncidentTicket, *, changed) -> dict[str, str]:
@@ -173,13 +193,14 @@ def service_ticket_create(
         due_on=due_on,
         scheduled_event=scheduled_event,
     )
+    rule_errors = _scope_errors(ticket, by=by)
     if dry_run:
-        _validate(ticket, exclude=["reference"])
+        _validate(ticket, rule_errors=rule_errors, exclude=["reference"])
         return ticket
 
     with transaction.atomic():
         ticket.reference = reference_allocate(prefix=SERVICE_PREFIX)
-        _validate(ticket)
+        _validate(ticket, rule_errors=rule_errors)
         _save(ticket, by=by, reason="Requested")
     return ticket
 
@@ -191,7 +212,7 @@ def service_ticket_update(*, ticket: ServiceTicket, by=None, dry_run: bool = Fal
         queryset = ServiceTicket.objects.all() if dry_run else ServiceTicket.objects.select_for_update()
         current = queryset.get(pk=ticket.pk)
         changed = _apply(current, fields)
-        _validate(current)
+        _validate(current, rule_errors=_scope_errors(current, by=by, changed=changed))
         if dry_run:
             return current
         if changed:
@@ -284,7 +305,9 @@ def _save(instance: models.Model, *, by=None, reason: str | None = None) -> None
     if by is not None:
         instance._history_user = by
     if reason:
-        instance._change_reason = reason
+        # the unit of work's own reason ("Reverted to …", "Import job #12") stays first; the service adds why
+        context = current_change()
+        instance._change_reason = f"{context.reason}; {reason}" if context and context.reason else reason
     try:
         instance.save()
     finally:

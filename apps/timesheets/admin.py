@@ -3,15 +3,14 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
-    AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     RangeDateFilter,
-    RelatedDropdownFilter,
 )
 from unfold.decorators import display
 
 from apps.core.admin import PortalModelAdmin
-from apps.core.admin_forms import SelectorAdminMixin, ServiceAdminMixin
+from apps.core.admin_forms import ServiceAdminMixin
+from apps.core.admin_scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 from apps.scheduling.admin import local_day_time
 from apps.scheduling.services import person_name
 
@@ -35,14 +34,14 @@ ACTIVITY_COLOURS = {
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(SelectorAdminMixin, ServiceAdminMixin, PortalModelAdmin):
+class TimeEntryAdmin(ServiceAdminMixin, PortalModelAdmin):
     list_display = ("person", "work_date", "activity_label", "duration", "linked_item", "status_label", "reviewed_by")
     list_select_related = ("user", "shift__facility__location", "incident", "service_ticket", "reviewed_by")
     list_filter = (
         ("status", ChoicesDropdownFilter),
         ("activity", ChoicesDropdownFilter),
-        ("user__home_location", RelatedDropdownFilter),
-        ("user", AutocompleteSelectFilter),
+        ("user__home_location", ScopedRelatedDropdownFilter),
+        ("user", ScopedAutocompleteSelectFilter),
         ("work_date", RangeDateFilter),
     )
     search_fields = (

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from apps.core.saving import instance_validate_and_save, person_lock, reject_unknown_fields
+from apps.core.scope import check_row_in_scope
 from apps.scheduling.models import Shift
 from apps.scheduling.services import day_label, person_name
 
@@ -99,9 +100,17 @@ def _day(day: date) -> str:
     return f"{day_label(day)} {day.year}"
 
 
+def _in_scope_then(time_entry: TimeEntry, *, by) -> None:
+    """Entries of people outside `by`'s locations are refused (their own entries excepted), then the rules."""
+    check_row_in_scope(
+        by=by, row=time_entry, location_path="user__home_location", field="user", owner=time_entry.user_id
+    )
+    time_entry_validate(time_entry=time_entry)
+
+
 def _time_entry_save(*, time_entry: TimeEntry, by) -> TimeEntry:
     person_lock(time_entry.user_id)  # the day total has no database constraint: queue one person's writes
-    instance_validate_and_save(instance=time_entry, validate=lambda: time_entry_validate(time_entry=time_entry), by=by)
+    instance_validate_and_save(instance=time_entry, validate=lambda: _in_scope_then(time_entry, by=by), by=by)
     return time_entry
 
 

@@ -16,6 +16,15 @@ def admin_client(client):
     return client
 
 
+def _inline_management(response) -> dict:
+    """The management forms of the page's inlines (the location scope rows), as the page rendered them."""
+    data = {}
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update({f"{formset.prefix}-{name}": value for name, value in formset.management_form.initial.items()})
+    return data
+
+
 def test_user_changelist_lists_people_with_roles(admin_client):
     supervisors = GroupFactory(name="Supervisor")
     person = UserFactory(first_name="Ada", last_name="Lovelace", title="MCR operator", department="Playout")
@@ -85,10 +94,12 @@ def test_user_changelist_has_no_query_per_row(admin_client):
 def test_user_add_flow_creates_a_user_with_a_password(admin_client):
     location = LocationFactory()
     staff = GroupFactory(name="Staff")
+    url = reverse("admin:accounts_user_add")
 
     response = admin_client.post(
-        reverse("admin:accounts_user_add"),
+        url,
         {
+            **_inline_management(admin_client.get(url)),
             "username": "newbie",
             "usable_password": "true",
             "password1": "Sturdy-Pass-4821",
@@ -136,6 +147,7 @@ def test_user_change_updates_profile(admin_client):
     form = response.context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
     data.update(
+        _inline_management(response),
         title="Senior operator",
         groups=[],
         user_permissions=[],

@@ -1,9 +1,11 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from apps.accounts.models import User
 from apps.accounts.selectors import groups_visible_to, users_visible_to
 from apps.accounts.services import user_create, user_update
 from apps.core.roles import Role
+from tests.conftest import cover
 from tests.factories import GroupFactory, LocationFactory, SuperUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,13 +55,36 @@ def test_user_update_changes_fields_and_groups():
     assert list(person.groups.all()) == [supervisors]
 
 
-def test_console_roles_see_everyone_others_only_themselves():
-    auditor = UserFactory()
-    auditor.groups.add(GroupFactory(name=Role.AUDITOR))
-    staff_member = UserFactory()
-    staff_member.groups.add(GroupFactory(name=Role.STAFF))
+def test_people_are_seen_by_whoever_covers_their_location_and_by_themselves():
+    london, leeds = LocationFactory(code="LON", name="London"), LocationFactory(code="LEEDS", name="Leeds")
+    auditors, staff = GroupFactory(name=Role.AUDITOR), GroupFactory(name=Role.STAFF)
+    auditor = UserFactory(home_location=leeds)  # based elsewhere than the location they cover
+    auditor.groups.add(auditors)
+    cover(auditor, london)
+    uncovered_auditor = UserFactory(home_location=london)
+    uncovered_auditor.groups.add(auditors)
+    staff_member = UserFactory(home_location=london)
+    staff_member.groups.add(staff)
+    in_leeds = UserFactory(home_location=leeds)
+    administrator = UserFactory(home_location=leeds)
+    administrator.groups.add(GroupFactory(name=Role.ADMINISTRATOR))
 
-    assert set(users_visible_to(user=auditor)) == {auditor, staff_member}
+    assert set(users_visible_to(user=auditor)) == {auditor, uncovered_auditor, staff_member}
+    assert in_leeds not in users_visible_to(user=auditor)
+    assert list(users_visible_to(user=uncovered_auditor)) == [uncovered_auditor]  # a role alone shows nobody else
     assert list(users_visible_to(user=staff_member)) == [staff_member]
-    assert list(groups_visible_to(user=staff_member)) == [staff_member.groups.get()]
-    assert groups_visible_to(user=auditor).count() == 2
+    assert users_visible_to(user=administrator).count() == User.objects.count() == 5
+
+
+def test_roles_are_listed_in_full_for_administrators_only():
+    auditors, staff = GroupFactory(name=Role.AUDITOR), GroupFactory(name=Role.STAFF)
+    auditor = cover(UserFactory(), LocationFactory())
+    auditor.groups.add(auditors)
+    staff_member = UserFactory()
+    staff_member.groups.add(staff)
+    administrator = UserFactory()
+    administrator.groups.add(GroupFactory(name=Role.ADMINISTRATOR))
+
+    assert list(groups_visible_to(user=staff_member)) == [staff]
+    assert list(groups_visible_to(user=auditor)) == [auditors]
+    assert groups_visible_to(user=administrator).count() == 3

@@ -5,7 +5,8 @@ from django.contrib.admin import AdminSite
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.admin import PortalModelAdmin
-from apps.core.admin_forms import SelectorAdminMixin, ServiceAdminMixin
+from apps.core.admin_forms import ServiceAdminMixin
+from apps.core.models import ReferenceCounter
 from apps.facilities.models import Facility
 
 
@@ -17,9 +18,10 @@ def test_service_admin_without_run_service_is_refused_at_registration():
         AdminSite().register(Facility, ForgetfulAdmin)
 
 
-def test_selector_admin_without_visible_to_is_refused_at_registration():
-    class UnscopedAdmin(SelectorAdminMixin, PortalModelAdmin):
+def test_admin_of_a_model_without_selector_is_refused_at_registration():
+    # ReferenceCounter has no registered selector: an admin for it would have no scope
+    class UnscopedAdmin(PortalModelAdmin):
         pass
 
-    with pytest.raises(ImproperlyConfigured, match="UnscopedAdmin must define visible_to"):
-        AdminSite().register(Facility, UnscopedAdmin)
+    with pytest.raises(ImproperlyConfigured, match="ReferenceCounter has no selector"):
+        AdminSite().register(ReferenceCounter, UnscopedAdmin)

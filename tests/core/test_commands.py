@@ -20,6 +20,29 @@ PORTAL_MODELS = {
     "notifications": ["outboundemail"],
     "dataio": ["importjob"],
 }
+# The outbox belongs to no location: only administrators read it, so no other role is given it.
+ADMINISTRATORS_ONLY = {"notifications.view_outboundemail"}
+# Location scope and tickets shared one by one (django-guardian's direct object permission rows).
+GRANT_MODELS = {
+    "facilities": ["locationuserobjectpermission", "locationgroupobjectpermission"],
+    "tickets": [
+        "incidentticketuserobjectpermission",
+        "incidentticketgroupobjectpermission",
+        "serviceticketuserobjectpermission",
+        "serviceticketgroupobjectpermission",
+    ],
+}
+
+
+def portal_views() -> set[str]:
+    return {f"{app}.view_{model}" for app, models in PORTAL_MODELS.items() for model in models}
+
+
+def fixture_permissions(role: str) -> set[str]:
+    """What fixtures/roles.json gives `role`, read from the file itself."""
+    entries = json.loads((settings.BASE_DIR / "fixtures/roles.json").read_text())
+    (role_entry,) = [entry for entry in entries if entry["model"] == "auth.group" and entry["fields"]["name"] == role]
+    return {f"{app}.{codename}" for codename, app, _model in role_entry["fields"]["permissions"]}
 
 
 def load(*args) -> str:
@@ -97,6 +120,10 @@ def test_administrator_manages_everything_in_the_portal():
         for model in models:
             for action in ("add", "change", "delete", "view"):
                 assert f"{app}.{action}_{model}" in perms
+    for app, models in GRANT_MODELS.items():
+        for model in models:
+            for action in ("add", "change", "delete", "view"):
+                assert f"{app}.{action}_{model}" in perms
     assert {"auth.add_group", "auth.change_group", "auth.delete_group", "auth.view_group"} <= perms
     assert "django_celery_beat.change_periodictask" in perms
     assert not any(".add_historical" in p or "view_historical" in p for p in perms)
@@ -106,23 +133,28 @@ def test_supervisor_permissions():
     load()
     perms = perms_of(Role.SUPERVISOR)
 
-    for app, models in PORTAL_MODELS.items():
-        for model in models:
-            assert f"{app}.view_{model}" in perms
+    assert portal_views() - ADMINISTRATORS_ONLY <= perms
+    assert not perms & ADMINISTRATORS_ONLY
     assert "tickets.change_incidentticket" in perms
     assert "scheduling.add_shift" in perms and "scheduling.delete_shift" in perms
-    assert "scheduling.delete_scheduledevent" in perms and "tickets.delete_ticketnote" in perms
+    assert "scheduling.delete_scheduledevent" in perms
+    assert "tickets.add_ticketnote" in perms and "tickets.delete_ticketnote" not in perms  # the journal is append-only
     assert "timesheets.change_timeentry" in perms
     assert "tickets.delete_incidentticket" not in perms
     assert "accounts.change_user" not in perms
     assert "notifications.change_outboundemail" not in perms
+    assert not any(p.endswith("objectpermission") for p in perms)  # granting scope is for administrators
 
 
 def test_auditor_only_views():
     load()
     perms = perms_of(Role.AUDITOR)
 
-    assert perms == {f"{app}.view_{model}" for app, models in PORTAL_MODELS.items() for model in models}
+    assert all(p.split(".")[1].startswith("view_") for p in perms)
+    assert portal_views() - ADMINISTRATORS_ONLY <= perms
+    assert not perms & ADMINISTRATORS_ONLY
+    assert not any(p.endswith("objectpermission") for p in perms)
+    assert perms == fixture_permissions(Role.AUDITOR)
 
 
 def test_staff_permissions():
@@ -150,7 +182,8 @@ def test_fixtures_also_load_with_loaddata_idempotently():
 
     assert Group.objects.count() == 4
     assert IncidentType.objects.count() == 12
-    assert Permission.objects.filter(group__name=Role.AUDITOR).count() == 13
+    for role in Role.values:
+        assert Permission.objects.filter(group__name=role).count() == len(fixture_permissions(role)), role
 
 
 def test_incident_types_have_ordered_slas():

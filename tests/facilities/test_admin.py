@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from apps.facilities.choices import FacilityKind, FacilityStatus
 from apps.facilities.models import Facility, Location
-from tests.factories import FacilityFactory, LocationFactory, SuperUserFactory, UserFactory
+from tests.conftest import cover
+from tests.factories import FacilityFactory, GroupFactory, LocationFactory, SuperUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -215,15 +216,27 @@ def test_facility_autocomplete_searches_location(admin_client):
     assert [f.code for f in queryset] == ["MAN-TX"]
 
 
-def test_reference_data_is_readable_by_any_signed_in_user():
+def test_locations_and_facilities_are_seen_by_those_who_cover_them():
     from django.contrib.auth.models import AnonymousUser
 
     from apps.facilities.selectors import facilities_visible_to, locations_visible_to
 
-    FacilityFactory()
-    staff_member = UserFactory()
+    london, leeds = LocationFactory(code="LON", name="London"), LocationFactory(code="LEEDS", name="Leeds")
+    london_studio, leeds_studio = FacilityFactory(location=london), FacilityFactory(location=leeds)
+    supervisor = cover(UserFactory(is_staff=True, home_location=leeds), london)
+    leeds_team = GroupFactory(name="Leeds team")
+    cover(leeds_team, leeds)
+    team_member = UserFactory()
+    team_member.groups.add(leeds_team)
+    staff_member = UserFactory(home_location=london)  # based in London, covers nothing
 
-    assert locations_visible_to(user=staff_member).count() == Location.objects.count()
-    assert facilities_visible_to(user=staff_member).count() == 1
+    assert list(locations_visible_to(user=supervisor)) == [london]
+    assert list(facilities_visible_to(user=supervisor)) == [london_studio]
+    assert list(locations_visible_to(user=team_member)) == [leeds]  # covered through a role
+    assert list(facilities_visible_to(user=team_member)) == [leeds_studio]
+    assert not locations_visible_to(user=staff_member).exists()
+    assert not facilities_visible_to(user=staff_member).exists()
+    assert locations_visible_to(user=SuperUserFactory()).count() == Location.objects.count()
+    assert facilities_visible_to(user=SuperUserFactory()).count() == 2
     assert not locations_visible_to(user=AnonymousUser()).exists()
     assert not facilities_visible_to(user=AnonymousUser()).exists()

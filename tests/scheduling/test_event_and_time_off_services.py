@@ -13,7 +13,7 @@ from apps.scheduling.services import (
     time_off_request_create,
     time_off_request_update,
 )
-from tests.factories import TimeOffRequestFactory
+from tests.factories import FacilityFactory, LocationFactory, TimeOffRequestFactory, UserFactory
 
 from .conftest import london
 
@@ -184,3 +184,42 @@ def test_update_refuses_review_fields(alex, supervisor):
 
     with pytest.raises(TypeError, match="reviewed_by"):
         time_off_request_update(time_off_request=request, reviewed_by=supervisor)
+
+
+# --- location scope -----------------------------------------------------------------------------------------------
+
+OUTSIDE = "Salford Quays (SAL) is outside the locations you cover."
+
+
+@pytest.fixture
+def salford(db):
+    """A location the `supervisor` fixture (covering London HQ) does not cover."""
+    return LocationFactory(code="SAL", name="Salford Quays")
+
+
+def test_an_event_is_not_put_at_or_moved_to_a_location_outside_the_callers_cover(studio, supervisor, salford):
+    salford_studio = FacilityFactory(code="SAL-STU1", location=salford)
+
+    with pytest.raises(ValidationError) as exc_info:
+        _event(salford_studio, london(2026, 3, 3, 18), by=supervisor)
+    assert exc_info.value.message_dict == {"facility": [OUTSIDE]}
+
+    event = _event(studio, london(2026, 3, 3, 18), by=supervisor)
+    with pytest.raises(ValidationError) as exc_info:
+        scheduled_event_update(event=ScheduledEvent.objects.get(pk=event.pk), facility=salford_studio, by=supervisor)
+    assert exc_info.value.message_dict == {"facility": [OUTSIDE]}
+    assert ScheduledEvent.objects.get().facility == studio
+
+
+def test_time_off_is_requested_for_people_based_where_the_caller_covers_or_for_oneself(alex, supervisor, salford):
+    based_in_salford = UserFactory(home_location=salford)
+
+    with pytest.raises(ValidationError) as exc_info:
+        _time_off(based_in_salford, date(2026, 3, 2), date(2026, 3, 4), by=supervisor)
+    assert exc_info.value.message_dict == {"user": [OUTSIDE]}
+    assert not TimeOffRequest.objects.exists()
+
+    _time_off(alex, date(2026, 3, 2), date(2026, 3, 4), by=supervisor)  # alex is based at London HQ
+    _time_off(based_in_salford, date(2026, 3, 2), date(2026, 3, 4), by=based_in_salford)  # one's own
+    _time_off(supervisor, date(2026, 3, 9), date(2026, 3, 9), by=supervisor)  # one's own, based elsewhere
+    assert TimeOffRequest.objects.count() == 3

@@ -247,3 +247,27 @@ def test_both_problems_are_reported_together(alex, mcr):
         _shift(alex, mcr, london(2026, 3, 3, 10), status=ShiftStatus.PUBLISHED)
 
     assert set(exc_info.value.message_dict) == {"starts_at", NON_FIELD_ERRORS}
+
+
+# --- location scope -----------------------------------------------------------------------------------------------
+
+
+def test_a_shift_is_not_put_at_or_moved_to_a_location_outside_the_callers_cover(alex, mcr, supervisor, root):
+    salford = FacilityFactory(code="SAL-STU1", location=LocationFactory(code="SAL", name="Salford Quays"))
+    outside = {"facility": ["Salford Quays (SAL) is outside the locations you cover."]}
+
+    with pytest.raises(ValidationError) as exc_info:
+        _shift(alex, salford, london(2026, 3, 3, 6), by=supervisor)  # the supervisor covers London HQ only
+    assert exc_info.value.message_dict == outside
+    assert not Shift.objects.exists()
+
+    shift = _shift(alex, mcr, london(2026, 3, 3, 6), by=supervisor)
+    with pytest.raises(ValidationError) as exc_info:
+        shift_update(shift=Shift.objects.get(pk=shift.pk), facility=salford, by=supervisor)
+    assert exc_info.value.message_dict == outside
+    shift.refresh_from_db()
+    assert shift.facility == mcr
+
+    shift_update(shift=shift, facility=salford, by=root)  # administrators put shifts anywhere
+    assert Shift.objects.get().facility == salford
+    assert _shift(alex, salford, london(2026, 3, 4, 6)).facility == salford  # by=None (commands): not scoped

@@ -1,14 +1,12 @@
-"""People, places and incident types the tickets tests share."""
+"""Incident types and times the tickets tests share (alex, sam, mcr, supervisor, root: tests/conftest.py)."""
 
 from datetime import datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from apps.core.roles import Role
 from apps.tickets.choices import Severity
-from tests.factories import FacilityFactory, IncidentTypeFactory, LocationFactory, SuperUserFactory, UserFactory
+from tests.factories import IncidentTypeFactory
 
 
 @pytest.fixture
@@ -21,40 +19,6 @@ def outage(db):
         response_sla_minutes=30,
         resolve_sla_minutes=240,
     )
-
-
-@pytest.fixture
-def mcr(db):
-    location = LocationFactory(code="LON-HQ", name="London HQ")
-    return FacilityFactory(code="LON-MCR1", name="Master control 1", location=location)
-
-
-@pytest.fixture
-def alex(db):
-    return UserFactory(username="alex", first_name="Alex", last_name="Doe", employee_id="E10001")
-
-
-@pytest.fixture
-def sam(db):
-    return UserFactory(username="sam", first_name="Sam", last_name="Roe", employee_id="E10002")
-
-
-@pytest.fixture
-def supervisor(db):
-    user = UserFactory(username="sup", first_name="Pat", last_name="Lead", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name=Role.SUPERVISOR)[0])
-    return user
-
-
-@pytest.fixture
-def root(db):
-    return SuperUserFactory(username="root", first_name="Root", last_name="Admin")
-
-
-@pytest.fixture
-def root_client(client, root):
-    client.force_login(root)
-    return client
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from apps.tickets.admin import incidents as admin_module
 from apps.tickets.choices import IncidentStatus, ServicePriority, Severity
 from apps.tickets.models import IncidentTicket, ServiceTicket, TicketNote
 from apps.tickets.services import incident_create, service_ticket_create, ticket_note_add
-from tests.factories import FacilityFactory, IncidentTicketFactory, IncidentTypeFactory, UserFactory
+from tests.conftest import cover
+from tests.factories import FacilityFactory, IncidentTicketFactory, IncidentTypeFactory, LocationFactory, UserFactory
 from tests.tickets.html_forms import form_data
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +106,24 @@ def test_staff_in_the_console_list_only_their_own_tickets(client, incidents, sam
     html = page(client.get(INCIDENTS))
     assert "Transmitter off air" in html  # assigned to Sam
     assert "Studio clock drifting" not in html
-    assert client.get(change_url(incidents["drift"])).status_code == 302  # not found in scope: back to the list
+    assert client.get(change_url(incidents["drift"])).status_code == 404  # out of scope: as if it did not exist
+
+
+def test_a_supervisor_lists_the_tickets_of_the_locations_they_cover(client, root_client, incidents, supervisor, outage):
+    salford = LocationFactory(code="SAL", name="Salford Quays")
+    elsewhere = FacilityFactory(code="SAL-STU1", name="Studio S", location=salford)
+    in_salford = IncidentTicketFactory(title="Talkback down", incident_type=outage, facility=elsewhere)
+    assert "Salford Quays" in page(root_client.get(INCIDENTS))  # the location filter lists it for administrators
+    supervisor.user_permissions.add(Permission.objects.get(codename="view_incidentticket"))
+    cover(supervisor, LocationFactory(code="LEEDS", name="Leeds"))  # a filter with one choice is not shown
+    client.force_login(supervisor)  # covers London HQ, where both incidents of the fixture are, and Leeds
+
+    html = page(client.get(INCIDENTS))
+    assert "Transmitter off air" in html and "Studio clock drifting" in html
+    assert "Talkback down" not in html
+    assert "Leeds" in html and "Salford Quays" not in html  # nor among the location filter's choices
+    assert client.get(change_url(incidents["drift"])).status_code == 200
+    assert client.get(change_url(in_salford)).status_code == 404
 
 
 # --- adding an incident -----------------------------------------------------------------------
@@ -146,7 +164,7 @@ def test_adding_an_incident_goes_through_the_service(root_client, root, outage, 
     assert incident.response_due_at == occurred + timedelta(minutes=30)
     assert incident.resolve_due_at == occurred + timedelta(hours=4)
     record = incident.history.get()
-    assert (record.history_user, record.history_change_reason) == (root, "Reported")
+    assert (record.history_user, record.history_change_reason) == (root, "Added in the console; Reported")
     assert "INC-000001 Encoder 3 rebooting" in page(response)  # the success message names the new ticket
 
 
@@ -206,7 +224,10 @@ def test_editing_severity_recomputes_the_clocks_and_a_note_is_appended(root_clie
         ("Seen on the gallery clock.", sam),
         ("Escalated: drift is now 4 seconds.", root),
     ]
-    assert incident.history.first().history_change_reason == "SLA due times recomputed (severity changed)"
+    assert (
+        incident.history.first().history_change_reason
+        == "Changed in the console; SLA due times recomputed (severity changed)"
+    )
 
 
 def test_a_closed_incident_is_read_only_in_the_console(root_client, incidents):
@@ -231,7 +252,7 @@ def test_history_page_shows_who_changed_what_and_an_old_version_opens(root_clien
     html = page(root_client.get(reverse("admin:tickets_incidentticket_history", args=[incident.pk])))
     assert "Reported" in html
     assert "Studio 2 clock drifting" in html
-    assert "Root Admin" in html
+    assert "Robin Root" in html
 
     first = incident.history.last()
     html = page(root_client.get(reverse("admin:tickets_incidentticket_simple_history", args=[incident.pk, first.pk])))

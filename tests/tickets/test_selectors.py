@@ -1,7 +1,8 @@
-"""Who sees which tickets and notes: console roles all, everyone else their own and their assigned."""
+"""Who sees which tickets and notes: the locations one covers, one's own and assigned tickets, tickets shared."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
+from guardian.shortcuts import assign_perm
 
 from apps.core.roles import Role
 from apps.tickets.selectors import (
@@ -10,9 +11,12 @@ from apps.tickets.selectors import (
     service_tickets_visible_to,
     ticket_notes_visible_to,
 )
+from tests.conftest import cover
 from tests.factories import (
+    FacilityFactory,
     IncidentTicketFactory,
     IncidentTypeFactory,
+    LocationFactory,
     ServiceTicketFactory,
     TicketNoteFactory,
     UserFactory,
@@ -22,15 +26,25 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tickets(alex, sam):
-    """Alex reported one incident and is assigned another; Sam has the rest."""
+def man_studio(db):
+    """A facility in Manchester, outside London HQ (which the `supervisor` fixture covers)."""
+    return FacilityFactory(code="MAN-STU1", name="Studio M", location=LocationFactory(code="MAN", name="Manchester"))
+
+
+@pytest.fixture
+def tickets(alex, sam, mcr, man_studio):
+    """Alex reported one incident and is assigned another; Sam has the rest. Some at mcr (London), some not."""
     return {
-        "reported by alex": IncidentTicketFactory(title="reported by alex", reporter=alex),
-        "assigned to alex": IncidentTicketFactory(title="assigned to alex", reporter=sam, assignee=alex),
-        "sam's": IncidentTicketFactory(title="sam's", reporter=sam, assignee=sam),
-        "requested by alex": ServiceTicketFactory(title="requested by alex", requested_by=alex),
-        "srv assigned to alex": ServiceTicketFactory(title="srv assigned to alex", requested_by=sam, assignee=alex),
-        "sam's request": ServiceTicketFactory(title="sam's request", requested_by=sam),
+        "reported by alex": IncidentTicketFactory(title="reported by alex", reporter=alex, facility=mcr),
+        "assigned to alex": IncidentTicketFactory(
+            title="assigned to alex", reporter=sam, assignee=alex, facility=man_studio
+        ),
+        "sam's": IncidentTicketFactory(title="sam's", reporter=sam, assignee=sam, facility=mcr),
+        "requested by alex": ServiceTicketFactory(title="requested by alex", requested_by=alex, facility=mcr),
+        "srv assigned to alex": ServiceTicketFactory(
+            title="srv assigned to alex", requested_by=sam, assignee=alex, facility=man_studio
+        ),
+        "sam's request": ServiceTicketFactory(title="sam's request", requested_by=sam, facility=man_studio),
     }
 
 
@@ -55,10 +69,44 @@ def test_staff_see_the_notes_on_those_tickets_only(alex, sam, tickets):
     assert set(ticket_notes_visible_to(user=alex)) == {mine, on_request}
 
 
-@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.ADMINISTRATOR, Role.AUDITOR])
-def test_console_roles_see_every_ticket_and_note(tickets, role):
-    viewer = UserFactory()
-    viewer.groups.add(Group.objects.get_or_create(name=role)[0])
+def console_user(role: Role):
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+@pytest.mark.parametrize("through", ["person", "role"])
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.AUDITOR])
+def test_console_roles_see_the_tickets_and_notes_of_the_locations_they_cover(tickets, london_hq, role, through):
+    viewer = console_user(role)
+    cover(viewer if through == "person" else viewer.groups.get(), london_hq)
+    at_london = TicketNoteFactory(incident=tickets["sam's"])
+    on_london_request = TicketNoteFactory(incident=None, service_ticket=tickets["requested by alex"])
+    TicketNoteFactory(incident=tickets["assigned to alex"])  # in Manchester
+    TicketNoteFactory(incident=None, service_ticket=tickets["sam's request"])  # in Manchester
+
+    assert titles(incidents_visible_to(user=viewer)) == {"reported by alex", "sam's"}
+    assert titles(service_tickets_visible_to(user=viewer)) == {"requested by alex"}
+    assert set(ticket_notes_visible_to(user=viewer)) == {at_london, on_london_request}
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.AUDITOR])
+def test_console_roles_covering_nothing_see_their_own_and_shared_tickets_only(tickets, man_studio, role):
+    viewer = console_user(role)
+    own = IncidentTicketFactory(title="reported by the viewer", reporter=viewer, facility=man_studio)
+    assign_perm("tickets.view_incidentticket", viewer, tickets["assigned to alex"])  # shared with them
+    assign_perm("tickets.view_serviceticket", viewer.groups.get(), tickets["sam's request"])  # with their role
+    note = TicketNoteFactory(incident=own)
+    on_shared = TicketNoteFactory(incident=tickets["assigned to alex"])
+    TicketNoteFactory(incident=tickets["sam's"])
+
+    assert titles(incidents_visible_to(user=viewer)) == {"reported by the viewer", "assigned to alex"}
+    assert titles(service_tickets_visible_to(user=viewer)) == {"sam's request"}
+    assert set(ticket_notes_visible_to(user=viewer)) == {note, on_shared}
+
+
+def test_administrators_see_every_ticket_and_note(tickets):
+    viewer = console_user(Role.ADMINISTRATOR)
     TicketNoteFactory(incident=tickets["sam's"])
 
     assert incidents_visible_to(user=viewer).count() == 3

@@ -17,7 +17,13 @@ from apps.tickets.services import (
     service_ticket_update,
     ticket_note_add,
 )
-from tests.factories import IncidentTicketFactory, IncidentTypeFactory, ServiceTicketFactory
+from tests.factories import (
+    FacilityFactory,
+    IncidentTicketFactory,
+    IncidentTypeFactory,
+    LocationFactory,
+    ServiceTicketFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +53,10 @@ def counter(prefix: str) -> int:
 # --- creating incidents -----------------------------------------------------------------------
 
 
-def test_create_opens_a_new_ticket_at_the_types_default_severity_with_due_times(report, outage, an_hour_ago, sam):
-    incident = report(by=sam)
+def test_create_opens_a_new_ticket_at_the_types_default_severity_with_due_times(
+    report, outage, an_hour_ago, supervisor
+):
+    incident = report(by=supervisor)  # the supervisor covers London HQ, where mcr is
 
     incident.refresh_from_db()
     assert incident.reference == "INC-000001"
@@ -57,7 +65,7 @@ def test_create_opens_a_new_ticket_at_the_types_default_severity_with_due_times(
     assert incident.response_due_at == an_hour_ago + timedelta(minutes=30)
     assert incident.resolve_due_at == an_hour_ago + timedelta(hours=4)
     record = incident.history.get()
-    assert (record.history_type, record.history_user, record.history_change_reason) == ("+", sam, "Reported")
+    assert (record.history_type, record.history_user, record.history_change_reason) == ("+", supervisor, "Reported")
 
 
 def test_an_explicit_severity_wins_over_the_types_default(report, an_hour_ago):
@@ -218,16 +226,16 @@ def test_a_ticket_without_due_times_gets_them_on_its_next_edit(outage):
 # --- service tickets --------------------------------------------------------------------------
 
 
-def test_service_ticket_create_and_update(mcr, alex, sam):
+def test_service_ticket_create_and_update(mcr, alex, sam, supervisor, root):
     ticket = service_ticket_create(
-        title="Replace lamp in studio 2", facility=mcr, requested_by=alex, priority=ServicePriority.HIGH, by=alex
+        title="Replace lamp in studio 2", facility=mcr, requested_by=alex, priority=ServicePriority.HIGH, by=supervisor
     )
-    assert (ticket.reference, ticket.status, ticket.history.get().history_user) == ("SRV-000001", "open", alex)
+    assert (ticket.reference, ticket.status, ticket.history.get().history_user) == ("SRV-000001", "open", supervisor)
 
-    service_ticket_update(ticket=ticket, assignee=sam, due_on=timezone.localdate(), by=sam)
+    service_ticket_update(ticket=ticket, assignee=sam, due_on=timezone.localdate(), by=root)
     ticket.refresh_from_db()
     assert ticket.assignee == sam
-    assert ticket.history.first().history_user == sam
+    assert ticket.history.first().history_user == root
 
     with pytest.raises(ValidationError) as error:
         service_ticket_update(ticket=ticket, status=ServiceStatus.DONE)
@@ -270,3 +278,52 @@ def test_a_note_needs_a_saved_ticket(sam):
         ticket_note_add(ticket=IncidentTicket(), author=sam, text="Hello")
     with pytest.raises(TypeError):
         ticket_note_add(ticket=sam, author=sam, text="Hello")
+
+
+# --- location scope -----------------------------------------------------------------------------------------------
+
+OUTSIDE = ["Salford Quays (SAL) is outside the locations you cover."]
+
+
+@pytest.fixture
+def salford_studio(db):
+    """A facility outside London HQ, the one location the `supervisor` fixture covers."""
+    return FacilityFactory(code="SAL-STU1", name="Studio S", location=LocationFactory(code="SAL", name="Salford Quays"))
+
+
+def test_an_incident_is_not_opened_at_or_moved_to_a_location_outside_the_callers_cover(
+    report, supervisor, alex, sam, root, salford_studio
+):
+    with pytest.raises(ValidationError) as error:
+        report(facility=salford_studio, by=supervisor)
+    assert error.value.message_dict == {"facility": OUTSIDE}
+    with pytest.raises(ValidationError) as error:
+        report(by=sam)  # reporting for someone else needs cover of the place
+    assert set(error.value.message_dict) == {"facility"}
+    report(facility=salford_studio, by=alex).delete()  # whoever reports may do so where it happened
+    assert counter("INC") == 1, "a refused ticket takes no reference"
+
+    incident = report(by=supervisor)
+    with pytest.raises(ValidationError) as error:
+        incident_update(incident=incident, facility=salford_studio, by=supervisor)
+    assert error.value.message_dict == {"facility": OUTSIDE}
+    incident.refresh_from_db()
+    assert incident.facility.code == "LON-MCR1"
+
+    incident_update(incident=incident, facility=salford_studio, by=root)  # administrators put tickets anywhere
+    incident_update(incident=incident, title="Still dropping audio", by=supervisor)  # an edit that does not move it
+    assert report(facility=salford_studio, by=None).facility == salford_studio  # commands and tasks: not scoped
+
+
+def test_a_service_ticket_is_not_requested_at_or_moved_to_a_location_outside_the_callers_cover(
+    mcr, alex, supervisor, salford_studio
+):
+    with pytest.raises(ValidationError) as error:
+        service_ticket_create(title="Lamp", facility=salford_studio, requested_by=alex, by=supervisor)
+    assert error.value.message_dict == {"facility": OUTSIDE}
+
+    ticket = service_ticket_create(title="Lamp", facility=mcr, requested_by=alex, by=supervisor)
+    with pytest.raises(ValidationError) as error:
+        service_ticket_update(ticket=ticket, facility=salford_studio, by=supervisor)
+    assert error.value.message_dict == {"facility": OUTSIDE}
+    assert ServiceTicket.objects.get().facility == mcr

@@ -1,3 +1,1 @@
-"""The scheduling tests' people and places, shared here."""
-
-from tests.scheduling.conftest import alex, mcr, root, root_client, sam, supervisor  # noqa: F401
+"""The timesheets tests use the shared people and places of tests/conftest.py (alex, sam, mcr, supervisor, root)."""

@@ -12,7 +12,7 @@ from django.urls import reverse
 from apps.timesheets.choices import Activity, TimeEntryStatus
 from apps.timesheets.models import TimeEntry
 from apps.timesheets.selectors import time_entries_visible_to
-from tests.factories import IncidentTicketFactory, ShiftFactory, TimeEntryFactory, UserFactory
+from tests.factories import IncidentTicketFactory, LocationFactory, ShiftFactory, TimeEntryFactory, UserFactory
 from tests.scheduling.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +26,24 @@ def _text(response) -> str:
     return html_unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
-def test_console_roles_see_every_entry_staff_their_own(alex, sam, supervisor):
+def test_entries_are_seen_by_whoever_covers_where_their_person_is_based_staff_their_own(
+    alex, sam, supervisor, root, mcr
+):
     mine = TimeEntryFactory(user=alex)
-    TimeEntryFactory(user=sam)
+    sams = TimeEntryFactory(user=sam)
+    kim = UserFactory(username="kim", home_location=LocationFactory(code="MAN", name="Manchester"))
+    kims_shift = ShiftFactory(user=kim, facility=mcr)
+    kims = TimeEntryFactory(user=kim, activity=Activity.SHIFT, shift=kims_shift, work_date=kims_shift.starts_at.date())
+    uncovered = UserFactory(is_staff=True)
+    uncovered.groups.add(supervisor.groups.get())  # the same role, no location
+    own = TimeEntryFactory(user=uncovered)
 
-    assert time_entries_visible_to(user=supervisor).count() == 2
+    # the supervisor covers London HQ: Londoners' entries, not a Mancunian's (even for a shift worked in London)
+    assert set(time_entries_visible_to(user=supervisor)) == {mine, sams}
+    assert kims not in time_entries_visible_to(user=supervisor)
+    assert list(time_entries_visible_to(user=uncovered)) == [own]
     assert list(time_entries_visible_to(user=alex)) == [mine]
+    assert time_entries_visible_to(user=root).count() == 4
     assert not time_entries_visible_to(user=AnonymousUser()).exists()
 
 

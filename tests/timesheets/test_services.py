@@ -9,7 +9,14 @@ from django.db import transaction
 from apps.timesheets.choices import Activity, TimeEntryStatus
 from apps.timesheets.models import TimeEntry
 from apps.timesheets.services import time_entry_create, time_entry_update
-from tests.factories import IncidentTicketFactory, ServiceTicketFactory, ShiftFactory, TimeEntryFactory
+from tests.factories import (
+    IncidentTicketFactory,
+    LocationFactory,
+    ServiceTicketFactory,
+    ShiftFactory,
+    TimeEntryFactory,
+    UserFactory,
+)
 from tests.scheduling.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +148,23 @@ def test_a_refused_entry_leaves_the_callers_transaction_usable(alex):
         _entry(alex, minutes=60)
 
     assert TimeEntry.objects.count() == 1
+
+
+# --- location scope -----------------------------------------------------------------------------------------------
+
+
+def test_entries_are_kept_for_people_based_where_the_caller_covers_or_for_oneself(alex, supervisor):
+    based_in_salford = UserFactory(home_location=LocationFactory(code="SAL", name="Salford Quays"))
+    outside = {"user": ["Salford Quays (SAL) is outside the locations you cover."]}
+
+    with pytest.raises(ValidationError) as exc_info:
+        _entry(based_in_salford, by=supervisor)  # the supervisor covers London HQ only
+    assert exc_info.value.message_dict == outside
+    own = _entry(based_in_salford, by=based_in_salford)  # one's own entries need no cover
+    with pytest.raises(ValidationError) as exc_info:
+        time_entry_update(time_entry=TimeEntry.objects.get(pk=own.pk), notes="Checked", by=supervisor)
+    assert exc_info.value.message_dict == outside
+
+    _entry(alex, by=supervisor)  # alex is based at London HQ
+    assert TimeEntry.objects.count() == 2
+    assert TimeEntry.objects.get(pk=own.pk).notes == ""

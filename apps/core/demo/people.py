@@ -5,12 +5,14 @@ import unicodedata
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
-from simple_history.utils import bulk_update_with_history
+from django.contrib.auth.models import Group, Permission
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.accounts.demo import DEMO_PASSWORD
 from apps.accounts.models import User
 from apps.core.roles import CONSOLE_ROLES, Role
+from apps.core.scope import COVER_PERMISSION
+from apps.facilities.models import LocationUserObjectPermission
 
 from .catalogue import DEMO_LOGINS, DISCIPLINES, FIRST_NAMES, LAST_NAMES, STAFFING
 from .context import CHANGE_REASON, DEMO_EMAIL_DOMAIN, Person, SeedContext, World
@@ -166,3 +168,29 @@ def seed_people(ctx: SeedContext, world: World) -> None:
     ctx.write(User, new_users, label="users")
     ctx.write_plain(User.groups.through, memberships, label="role memberships")
     world.people = people
+    _grant_location_scope(ctx, world)
+
+
+def _grant_location_scope(ctx: SeedContext, world: World) -> None:
+    """Supervisors cover their own site; the auditor covers every site (guardian rows, with history)."""
+    cover = Permission.objects.get(content_type__app_label="facilities", codename=COVER_PERMISSION)
+    every_location = [site.location for site in world.sites]
+    wanted = []
+    for person in world.people:
+        if person.role == Role.SUPERVISOR:
+            wanted.extend((person.user, location) for location in [person.site.location])
+        elif person.role == Role.AUDITOR:
+            wanted.extend((person.user, location) for location in every_location)
+    existing = set(
+        LocationUserObjectPermission.objects.filter(permission=cover).values_list("user_id", "content_object_id")
+    )
+    grants = [
+        LocationUserObjectPermission(user=user, permission=cover, content_object=location)
+        for user, location in wanted
+        if (user.pk, location.pk) not in existing
+    ]
+    ctx.count("location scope grants", len(grants))
+    if grants and not ctx.dry_run:
+        bulk_create_with_history(
+            grants, LocationUserObjectPermission, default_user=ctx.history_user, default_change_reason=CHANGE_REASON
+        )

@@ -3,7 +3,8 @@
 from unfold.admin import TabularInline
 
 from apps.core.admin import PortalModelAdmin
-from apps.core.admin_forms import SelectorAdminMixin, ServiceAdminMixin
+from apps.core.admin_forms import ServiceAdminMixin
+from apps.core.admin_scope import ScopedFieldsMixin
 
 from ..choices import IncidentStatus, ServicePriority, ServiceStatus, Severity
 from ..models import TicketNote
@@ -49,7 +50,7 @@ PEOPLE_SEARCH = ("username", "first_name", "last_name", "employee_id")
 RECORD_FIELDSET = ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]})
 
 
-class TicketNoteInline(TabularInline):
+class TicketNoteInline(ScopedFieldsMixin, TabularInline):
     """The journal so far: append-only, so read-only."""
 
     model = TicketNote
@@ -69,7 +70,7 @@ class TicketNoteInline(TabularInline):
         return False
 
 
-class TicketNoteAddInline(TabularInline):
+class TicketNoteAddInline(ScopedFieldsMixin, TabularInline):
     """Empty rows to append notes; saved through `ticket_note_add` by the ticket admin."""
 
     model = TicketNote
@@ -83,8 +84,13 @@ class TicketNoteAddInline(TabularInline):
         return super().get_queryset(request).none()
 
 
-class TicketAdmin(SelectorAdminMixin, ServiceAdminMixin, PortalModelAdmin):
-    """A ticket admin: saved through the services, with its notes inline (appended through `ticket_note_add`)."""
+class TicketAdmin(ServiceAdminMixin, PortalModelAdmin):
+    """A ticket admin: saved through the services, with its notes inline (appended through `ticket_note_add`).
+
+    A single ticket can be shared with someone outside its location (guardian's "Object permissions").
+    """
+
+    object_permissions = True
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not TicketNote:

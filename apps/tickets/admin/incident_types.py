@@ -5,17 +5,15 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import display
 
 from apps.core.admin import PortalModelAdmin
-from apps.core.admin_forms import SelectorAdminMixin
 
 from ..choices import Severity
 from ..models import IncidentType
-from ..selectors import incident_types_list
 from ..sla import severity_factor
 from .common import RECORD_FIELDSET, SEVERITY_COLOURS, minutes_label
 
 
 @admin.register(IncidentType)
-class IncidentTypeAdmin(SelectorAdminMixin, PortalModelAdmin):
+class IncidentTypeAdmin(PortalModelAdmin):
     list_display = ["name", "code", "default_severity_label", "response_sla", "resolve_sla", "is_active"]
     list_filter = [("default_severity", ChoicesDropdownFilter), "is_active"]
     search_fields = ["code", "name"]
@@ -26,9 +24,6 @@ class IncidentTypeAdmin(SelectorAdminMixin, PortalModelAdmin):
         ("SLA", {"fields": ["default_severity", "response_sla_minutes", "resolve_sla_minutes", "sla_by_severity"]}),
         RECORD_FIELDSET,
     ]
-
-    def visible_to(self, user):
-        return incident_types_list()
 
     @display(description="Default severity", ordering="default_severity", label=SEVERITY_COLOURS)
     def default_severity_label(self, obj):

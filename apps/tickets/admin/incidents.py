@@ -3,20 +3,18 @@
 from django.contrib import admin
 from django.utils import timezone
 from unfold.contrib.filters.admin import (
-    AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     DropdownFilter,
     MultipleChoicesDropdownFilter,
-    RelatedDropdownFilter,
 )
 from unfold.decorators import display
 from unfold.utils import display_for_label
 
 from apps.core.admin_forms import LocalRangeDateTimeFilter, ServiceValidatedForm
+from apps.core.admin_scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 
 from ..choices import IncidentStatus, Severity
 from ..models import IncidentTicket
-from ..selectors import incidents_visible_to
 from ..services import INCIDENT_EDITABLE_FIELDS, incident_create, incident_update
 from ..sla import SlaState, incident_sla_q, incident_sla_state
 from .common import INCIDENT_STATUS_COLOURS, PEOPLE_SEARCH, RECORD_FIELDSET, SEVERITY_COLOURS, SLA_COLOURS, TicketAdmin
@@ -73,10 +71,10 @@ class IncidentTicketAdmin(TicketAdmin):
         ("status", MultipleChoicesDropdownFilter),
         ("severity", ChoicesDropdownFilter),
         IncidentSlaFilter,
-        ("incident_type", RelatedDropdownFilter),
-        ("facility__location", RelatedDropdownFilter),
-        ("facility", AutocompleteSelectFilter),
-        ("assignee", AutocompleteSelectFilter),
+        ("incident_type", ScopedRelatedDropdownFilter),
+        ("facility__location", ScopedRelatedDropdownFilter),
+        ("facility", ScopedAutocompleteSelectFilter),
+        ("assignee", ScopedAutocompleteSelectFilter),
         ("occurred_at", LocalRangeDateTimeFilter),
         ("resolve_due_at", LocalRangeDateTimeFilter),
     ]
@@ -143,9 +141,6 @@ class IncidentTicketAdmin(TicketAdmin):
         "created_at",
         "updated_at",
     ]
-
-    def visible_to(self, user):
-        return incidents_visible_to(user=user)
 
     def get_readonly_fields(self, request, obj=None):
         # the reporter is chosen when the incident is logged, and kept

@@ -3,26 +3,25 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
-from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import display
 
 from apps.core.admin import PortalModelAdmin
-from apps.core.admin_forms import LocalRangeDateTimeFilter, SelectorAdminMixin, adopt
+from apps.core.admin_forms import LocalRangeDateTimeFilter, adopt
+from apps.core.admin_scope import ScopedAutocompleteSelectFilter
 
 from ..models import TicketNote
-from ..selectors import ticket_notes_visible_to
 from ..services import ticket_note_add
 from .common import PEOPLE_SEARCH
 
 
 @admin.register(TicketNote)
-class TicketNoteAdmin(SelectorAdminMixin, PortalModelAdmin):
+class TicketNoteAdmin(PortalModelAdmin):
     """Every journal line across tickets. Notes are append-only: added here or on a ticket, never edited."""
 
     list_display = ["ticket_link", "excerpt", "author", "created_at"]
     list_display_links = ["excerpt"]
     list_select_related = ["incident", "service_ticket", "author"]
-    list_filter = [("author", AutocompleteSelectFilter), ("created_at", LocalRangeDateTimeFilter)]
+    list_filter = [("author", ScopedAutocompleteSelectFilter), ("created_at", LocalRangeDateTimeFilter)]
     search_fields = [
         "text",
         "incident__reference",
@@ -35,9 +34,6 @@ class TicketNoteAdmin(SelectorAdminMixin, PortalModelAdmin):
     autocomplete_fields = ["incident", "service_ticket", "author"]
     fields = ["incident", "service_ticket", "text"]
     readonly_fields = ["author", "created_at"]
-
-    def visible_to(self, user):
-        return ticket_notes_visible_to(user=user)
 
     def get_fields(self, request, obj=None):
         return ["incident", "service_ticket", "author", "created_at", "text"] if obj is not None else self.fields

@@ -6,20 +6,18 @@ from django.contrib import admin
 from django.db import models
 from django.utils import timezone
 from unfold.contrib.filters.admin import (
-    AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     DropdownFilter,
     MultipleChoicesDropdownFilter,
     RangeDateFilter,
-    RelatedDropdownFilter,
 )
 from unfold.decorators import display
 
 from apps.core.admin_forms import LocalRangeDateTimeFilter
+from apps.core.admin_scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 
 from ..choices import ServiceStatus
 from ..models import ServiceTicket
-from ..selectors import service_tickets_visible_to
 from ..services import SERVICE_TICKET_EDITABLE_FIELDS, service_ticket_create, service_ticket_update
 from .common import PEOPLE_SEARCH, PRIORITY_COLOURS, RECORD_FIELDSET, SERVICE_STATUS_COLOURS, TicketAdmin
 
@@ -62,9 +60,9 @@ class ServiceTicketAdmin(TicketAdmin):
         ("priority", ChoicesDropdownFilter),
         ("category", ChoicesDropdownFilter),
         ServiceOverdueFilter,
-        ("facility__location", RelatedDropdownFilter),
-        ("facility", AutocompleteSelectFilter),
-        ("assignee", AutocompleteSelectFilter),
+        ("facility__location", ScopedRelatedDropdownFilter),
+        ("facility", ScopedAutocompleteSelectFilter),
+        ("assignee", ScopedAutocompleteSelectFilter),
         ("due_on", RangeDateFilter),
         ("created_at", LocalRangeDateTimeFilter),
     ]
@@ -90,9 +88,6 @@ class ServiceTicketAdmin(TicketAdmin):
         RECORD_FIELDSET,
     ]
     readonly_fields = ["reference", "status", "created_at", "updated_at"]
-
-    def visible_to(self, user):
-        return service_tickets_visible_to(user=user)
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "requested_by"] if obj is not None else self.readonly_fields

@@ -14,8 +14,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core import serializers
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
+
+from apps.audit.system import SystemCommand
 
 FIXTURES = ("roles.json", "incident_types.json")
 
@@ -28,7 +30,7 @@ def _is_automatic_timestamp(field) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Load roles (groups and their permissions) and incident types from fixtures/, idempotently."
 
     def add_arguments(self, parser):

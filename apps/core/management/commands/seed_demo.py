@@ -23,10 +23,11 @@ from time import perf_counter
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.audit.system import SystemCommand
 from apps.core.demo import SeedContext, demo_clear, demo_seed, existing_demo_site
 from apps.core.roles import Role
 from apps.tickets.models import IncidentType
@@ -44,7 +45,7 @@ def positive_int(value: str) -> int:
     return number
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = (
         "Seed the demo broadcast station (people, places, rosters, tickets, events, time off, time sheets). "
         "Adds nothing when the demo data is already there; --clear deletes it and seeds again."

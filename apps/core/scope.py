@@ -1,0 +1,170 @@
+"""Permission scope, in SQL, from one place.
+
+Who sees which rows:
+- administrators (the Administrator role, superusers) see every row;
+- anyone holding `facilities.cover_location` on a Location (a django-guardian object permission, given
+  to the person or to one of their groups; supervisors and auditors in practice) sees what hangs below
+  that location: its facilities, the tickets, shifts and events there, the people based there and their
+  time off and time entries;
+- everyone sees their own rows (their shifts, tickets they reported or are assigned to...);
+- a single object shared with a person or a group (a guardian permission on that object) is visible to
+  them too.
+
+What they may *do* with the rows they see is their role's model permissions (the admin checks them).
+
+Every selector builds its queryset with `scoped()`; `register_selector()` makes the selector of each
+model findable by the admin, the Activity page and the tests.
+"""
+
+from collections.abc import Callable
+from importlib import import_module
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.module_loading import module_has_submodule
+
+from .roles import Role
+
+COVER_PERMISSION = "cover_location"
+
+Selector = Callable[..., QuerySet]
+_selectors: dict[type[models.Model], Selector] = {}
+
+
+def register_selector(model: type[models.Model]) -> Callable[[Selector], Selector]:
+    """Decorator: `selector(*, user)` is the answer to "which `model` rows may this user see"."""
+
+    def register(selector: Selector) -> Selector:
+        _selectors[model] = selector
+        return selector
+
+    return register
+
+
+def selector_for(model: type[models.Model]) -> Selector | None:
+    if model not in _selectors:
+        _import_selectors_of(model)  # the admin may be registered before the app's selectors were imported
+    return _selectors.get(model)
+
+
+def _import_selectors_of(model: type[models.Model]) -> None:
+    app_module = model._meta.app_config.module
+    if module_has_submodule(app_module, "selectors"):
+        import_module(f"{app_module.__name__}.selectors")
+
+
+def scoped_models() -> dict[type[models.Model], Selector]:
+    return dict(_selectors)
+
+
+def is_live(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def sees_everything(user) -> bool:
+    """Superusers and administrators: no row is out of their scope. Cached on the user object."""
+    if not is_live(user):
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_portal_sees_everything", None)
+    if cached is None:
+        cached = user.groups.filter(name=Role.ADMINISTRATOR).exists()
+        user._portal_sees_everything = cached
+    return cached
+
+
+def covered_location_ids(user) -> QuerySet:
+    """The ids of the locations `user` covers, as a subquery (no query runs here)."""
+    from apps.facilities.models import Location, LocationGroupObjectPermission, LocationUserObjectPermission
+
+    if not is_live(user):
+        return Location.objects.none().values("pk")
+    direct = LocationUserObjectPermission.objects.filter(user=user, permission__codename=COVER_PERMISSION)
+    through_groups = LocationGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename=COVER_PERMISSION
+    )
+    return Location.objects.filter(
+        Q(pk__in=direct.values("content_object")) | Q(pk__in=through_groups.values("content_object"))
+    ).values("pk")
+
+
+def _shared_with(user, shared: type[models.Model], group_shared: type[models.Model] | None) -> Q:
+    condition = Q(pk__in=shared.objects.filter(user=user).values("content_object"))
+    if group_shared is not None:
+        condition |= Q(pk__in=group_shared.objects.filter(group__user=user).values("content_object"))
+    return condition
+
+
+def scoped(
+    queryset: QuerySet,
+    *,
+    user,
+    location: str | None = None,
+    own: Callable[[object], Q] | None = None,
+    shared: tuple[type[models.Model], type[models.Model] | None] | None = None,
+) -> QuerySet:
+    """`queryset` narrowed to what `user` may see, as one WHERE clause.
+
+    - `location`: the lookup from the model to its Location ("facility__location", "pk" for Location);
+    - `own(user)`: the rows that are the user's own, whatever their location;
+    - `shared`: guardian's (user, group) direct permission models for objects shared one by one.
+    """
+    if sees_everything(user):
+        return queryset
+    if not is_live(user):
+        return queryset.none()
+    condition = Q(pk__in=[])
+    if location is not None:
+        condition |= Q(**{f"{location}__in": covered_location_ids(user)})
+    if own is not None:
+        condition |= own(user)
+    if shared is not None:
+        condition |= _shared_with(user, *shared)
+    return queryset.filter(condition)
+
+
+def location_in_scope(user, location) -> bool:
+    """True when `user` may put things at `location` (administrators and the location's coverers)."""
+    if sees_everything(user):
+        return True
+    if location is None or not is_live(user):
+        return False
+    return covered_location_ids(user).filter(pk=location.pk).exists()
+
+
+def check_row_in_scope(*, by, row: models.Model, location_path: str, field: str, owner=None) -> None:
+    """`check_location_in_scope` for the location at the end of `location_path` from `row`.
+
+    Checked on every save, not only on a move: a row outside `by`'s locations is not theirs to change
+    (tickets are the exception, being shareable one by one: see the tickets services).
+    """
+    check_location_in_scope(by=by, location=_follow(row, location_path), field=field, owner=owner)
+
+
+def _follow(row: models.Model, path: str):
+    """The object at the end of `path` ("facility__location"), or None where a link is empty."""
+    current = row
+    for name in path.split("__"):
+        field = current._meta.get_field(name)
+        if getattr(current, field.attname) is None:
+            return None
+        current = getattr(current, name)
+    return current
+
+
+def check_location_in_scope(*, by, location, field: str, owner=None) -> None:
+    """A service's refusal to create or move something into a location outside `by`'s scope.
+
+    Not scoped: `by=None` or the system account (commands, tasks), and a row that is `by`'s own
+    (`owner`, e.g. their own time off). No location yet (a required field left empty) is the model's
+    own validation to report.
+    """
+    if by is None or location is None or getattr(by, "is_system_account", False):
+        return
+    if owner is not None and getattr(owner, "pk", owner) == by.pk:
+        return
+    if location_in_scope(by, location):
+        return
+    raise ValidationError({field: f"{location} is outside the locations you cover."}, code="out_of_scope")
