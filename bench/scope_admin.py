@@ -197,7 +197,7 @@ def index_verdict(name: str, plan: str, *, table: str, shown: int, catalogue) ->
         if missing:
             advice = f"suggest CREATE INDEX ON {scanned} ({', '.join(missing)})"
         else:
-            advice = "no index is missing: the scope's OR (location | own | shared) is read whole into a hashed subplan"
+            advice = "no index is missing: the planner reads the table whole to hash-join it with the scope's id set"
         out.append(
             f"{name} plan: sequential scan on {scanned} ({rows[scanned]:,} rows) on {condition or '-'}; {advice}"
         )
