@@ -19,6 +19,7 @@ from apps.core.admin_scope import ScopedAdminMixin, ScopedRelatedDropdownFilter
 from apps.facilities.admin_grants import GroupLocationScopeInline, UserLocationScopeInline
 
 from .models import User
+from .resources import UserResource
 from .selectors import groups_visible_to, users_visible_to
 from .services import user_create, user_update
 
@@ -50,6 +51,7 @@ class DepartmentFilter(DropdownFilter):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin, PortalModelAdmin):
+    resource_classes = [UserResource]
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm

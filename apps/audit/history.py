@@ -18,6 +18,8 @@ from django.db import models
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
+from apps.core.bulk import copy_supported
+
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
@@ -98,6 +100,20 @@ class PortalHistoryManager(HistoryManager):
             default_user = default_user or context.acting_user
             default_change_reason = default_change_reason or context.reason
             custom_historical_attrs = {"request_id": context.request_id, **(custom_historical_attrs or {})}
+        objs = list(objs)
+        if copy_supported(self.model.objects.db, len(objs)):
+            from .bulk_history import copy_history  # the audit models import this module
+
+            copy_history(
+                self.model,
+                objs,
+                update=update,
+                default_user=default_user,
+                default_change_reason=default_change_reason or "",
+                default_date=default_date,
+                custom_historical_attrs=custom_historical_attrs or {},
+            )
+            return []
         rows = super().bulk_history_create(
             objs,
             batch_size=batch_size,

@@ -19,7 +19,10 @@ class ActivityEntry(models.Model):
     same transaction) and points back to it by (content type, history id).
     """
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", verbose_name="model")
+    # content_type and user need no index of their own: the composite indexes below lead with them
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name="model", db_index=False
+    )
     object_id = models.PositiveBigIntegerField("object id")
     history_id = models.PositiveBigIntegerField("history id")
     history_type = models.CharField("action", max_length=1, choices=HistoryType.choices)
@@ -31,6 +34,7 @@ class ActivityEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name="by",
+        db_index=False,
     )
     change_reason = models.TextField("reason", blank=True, default="")
     request_id = models.CharField("request id", max_length=64, blank=True, default="")

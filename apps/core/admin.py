@@ -8,6 +8,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
 
+from apps.dataio.admin_export import StreamingExportMixin
+from apps.dataio.admin_import import ImportFlowMixin
+
 from . import beat_admin  # noqa: F401 - re-registers django-celery-beat's admins on unfold
 from .admin_history import HistoryAdminMixin
 from .admin_scope import ScopedAdminMixin
@@ -18,6 +21,8 @@ class PortalModelAdmin(
     HistoryAdminMixin,
     SimpleHistoryAdmin,
     GuardedModelAdminMixin,
+    ImportFlowMixin,
+    StreamingExportMixin,
     ImportExportModelAdmin,
     UnfoldModelAdmin,
 ):
@@ -29,7 +34,8 @@ class PortalModelAdmin(
     - guardian: per-object permission pages, switched on per admin with `object_permissions = True`
       (locations carry scope; single tickets can be shared);
     - import-export: the Import / Export buttons appear only on admins that declare their own
-      `resource_classes` (human headers, natural keys) — never the raw-id default resource.
+      `resource_classes` (human headers, natural keys) — never the raw-id default resource;
+      exports (CSV, XLSX, JSON) stream in constant memory (apps/dataio/admin_export).
     """
 
     object_permissions = False

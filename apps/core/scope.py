@@ -151,10 +151,40 @@ def check_row_in_scope(*, by, row: models.Model, location_path: str, field: str,
     Checked on every save, not only on a move: a row outside `by`'s locations is not theirs to change
     (tickets are the exception, being shareable one by one: see the tickets services).
     """
-    check_location_in_scope(by=by, location=_follow(row, location_path), field=field, owner=owner)
+    check_location_in_scope(by=by, location=location_at(row, location_path), field=field, owner=owner)
 
 
-def _follow(row: models.Model, path: str):
+_FOLLOW = object()
+
+
+def location_scope_checker(by) -> Callable[..., None]:
+    """`check_row_in_scope` for many rows at once: `by`'s locations are read in one query, then checked in memory.
+
+    Used by imports, where one query per row would dominate the time; the refusal reads the same.
+    """
+    unchecked = by is None or getattr(by, "is_system_account", False) or sees_everything(by)
+    allowed = None if unchecked else frozenset(covered_location_ids(by).values_list("pk", flat=True))
+
+    def check(*, row: models.Model, location_path: str, field: str, owner=None, location=_FOLLOW) -> None:
+        """Refuse `row` when its location (or `location`, e.g. where an existing row was) is not `by`'s."""
+        if allowed is None:
+            return
+        if location is _FOLLOW:
+            location = location_at(row, location_path)
+        if location is None or location.pk in allowed:
+            return
+        if owner is not None and getattr(owner, "pk", owner) == by.pk:
+            return
+        raise ValidationError({field: _outside_message(location)}, code="out_of_scope")
+
+    return check
+
+
+def _outside_message(location) -> str:
+    return f"{location} is outside the locations you cover."
+
+
+def location_at(row: models.Model, path: str):
     """The object at the end of `path` ("facility__location"), or None where a link is empty."""
     current = row
     for name in path.split("__"):
@@ -178,4 +208,4 @@ def check_location_in_scope(*, by, location, field: str, owner=None) -> None:
         return
     if location_in_scope(by, location):
         return
-    raise ValidationError({field: f"{location} is outside the locations you cover."}, code="out_of_scope")
+    raise ValidationError({field: _outside_message(location)}, code="out_of_scope")

@@ -14,6 +14,7 @@ from apps.core.admin_scope import ScopedFieldsMixin, ScopedRelatedDropdownFilter
 
 from .choices import FacilityStatus
 from .models import Facility, Location
+from .resources import FacilityResource, LocationResource
 from .selectors import facilities_visible_to, locations_with_facility_count
 from .services import facility_create, facility_update, location_create, location_update
 
@@ -41,6 +42,7 @@ class FacilityInline(ScopedFieldsMixin, TabularInline):
 
 @admin.register(Location)
 class LocationAdmin(PortalModelAdmin):
+    resource_classes = [LocationResource]
     object_permissions = True  # scope is granted per location (django-guardian)
 
     list_display = ("code", "name", "timezone", "facility_count", "is_active")
@@ -80,6 +82,7 @@ class LocationAdmin(PortalModelAdmin):
 
 @admin.register(Facility)
 class FacilityAdmin(PortalModelAdmin):
+    resource_classes = [FacilityResource]
     list_display = ("code", "name", "location", "kind", "status_label", "on_air_critical")
     list_display_links = ("code", "name")
     list_filter = (

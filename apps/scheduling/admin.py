@@ -25,6 +25,7 @@ from apps.core.admin_scope import ScopedAutocompleteSelectFilter, ScopedRelatedD
 
 from .choices import EventStatus, ShiftStatus, TimeOffStatus
 from .models import ScheduledEvent, Shift, TimeOffRequest
+from .resources import ScheduledEventResource, ShiftResource, TimeOffRequestResource
 from .selectors import scheduled_events_visible_to
 from .services import (
     EVENT_FIELDS,
@@ -112,6 +113,7 @@ class TimedRowDisplayMixin:
 
 @admin.register(Shift)
 class ShiftAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
+    resource_classes = [ShiftResource]
     list_display = (
         "person",
         "facility_column",
@@ -171,6 +173,7 @@ class ShiftAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
 
 @admin.register(ScheduledEvent)
 class ScheduledEventAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
+    resource_classes = [ScheduledEventResource]
     list_display = (
         "title",
         "kind",
@@ -228,6 +231,7 @@ class ScheduledEventAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAd
 
 @admin.register(TimeOffRequest)
 class TimeOffRequestAdmin(ServiceAdminMixin, PortalModelAdmin):
+    resource_classes = [TimeOffRequestResource]
     list_display = ("person", "kind", "starts_on", "ends_on", "days", "status_label", "reviewed_by")
     list_select_related = ("user", "reviewed_by")
     list_filter = (

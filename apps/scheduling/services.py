@@ -7,6 +7,7 @@ IntegrityError is turned back into the constraint's message (apps.core.saving), 
 transaction stays usable.
 """
 
+import bisect
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -74,53 +75,145 @@ def shift_validate(*, shift: Shift) -> None:
     - if published, it does not overlap an approved time off of the same person (time off days are
       whole days in the time zone of the shift's location).
     """
-    errors: dict[str, list[ValidationError]] = {}
     if shift.starts_at is None or shift.ends_at is None or shift.user_id is None:
         return  # full_clean() reports the missing fields
-    if shift.ends_at <= shift.starts_at:
-        raise ValidationError({"ends_at": ValidationError("A shift must end after it starts.", code="ends_before")})
+    ShiftRuleBook.for_shifts([shift]).check(shift)
 
-    if shift.status != ShiftStatus.CANCELLED:
-        clash = (
-            Shift.objects.filter(user_id=shift.user_id, starts_at__lt=shift.ends_at, ends_at__gt=shift.starts_at)
+
+class ShiftRuleBook:
+    """The shift rules for many shifts at once: the people's live shifts and approved time off in the
+    period are read in two queries, then each shift is checked in memory (imports of 100,000 rows).
+
+    `check(shift)` raises what `shift_validate` raises; `add(shift)` records an accepted shift, so the
+    next ones are checked against it too (two rows of one file cannot overlap either).
+    """
+
+    def __init__(self, *, shifts: Iterable[Shift] = (), time_off: Iterable[TimeOffRequest] = ()):
+        self._facilities: dict[int, Facility] = {}
+        # per person: the start times, sorted, and beside them (start, end, pk, shift) of each live shift
+        self._by_user: dict[int, tuple[list[datetime], list[tuple]]] = {}
+        self._entry_of: dict[int, tuple] = {}
+        self._time_off: dict[int, list[TimeOffRequest]] = {}
+        for existing in shifts:
+            self.add(existing)
+        for request in time_off:
+            self._time_off.setdefault(request.user_id, []).append(request)
+
+    @classmethod
+    def for_period(cls, *, user_ids: Iterable[int], starts_at: datetime, ends_at: datetime) -> "ShiftRuleBook":
+        user_ids = list(user_ids)
+        shifts = (
+            Shift.objects.filter(user_id__in=user_ids, starts_at__lt=ends_at, ends_at__gt=starts_at)
             .exclude(status=ShiftStatus.CANCELLED)
-            .exclude(pk=shift.pk)
             .select_related("user", "facility__location")
-            .order_by("starts_at")
-            .first()
         )
-        if clash is not None:
-            message = (
-                f"{person_name(clash.user)} already has a shift at {clash.facility.code} "
-                f"{local_span(clash.starts_at, clash.ends_at, location_zone(clash.facility))}."
-            )
-            errors.setdefault("starts_at", []).append(ValidationError(message, code="shift_overlap"))
+        return cls.with_shifts(shifts, user_ids=user_ids, period=(starts_at, ends_at))
 
-    if shift.status == ShiftStatus.PUBLISHED and shift.facility_id is not None:
-        facility = Facility.objects.select_related("location").get(pk=shift.facility_id)
-        zone = location_zone(facility)
-        first_day = shift.starts_at.astimezone(zone).date()
-        last_day = (shift.ends_at - timedelta(microseconds=1)).astimezone(zone).date()  # the end is exclusive
-        time_off = (
-            TimeOffRequest.objects.filter(
-                user_id=shift.user_id, status=TimeOffStatus.APPROVED, starts_on__lte=last_day, ends_on__gte=first_day
-            )
-            .select_related("user")
-            .order_by("starts_on")
-            .first()
+    @classmethod
+    def with_shifts(
+        cls, shifts: Iterable[Shift], *, user_ids: Iterable[int], period: tuple[datetime, datetime]
+    ) -> "ShiftRuleBook":
+        """A book over `shifts` (already read: all live shifts of `user_ids` in `period`) and their time off."""
+        starts_at, ends_at = period
+        # time off days are local: a day either side covers every time zone
+        time_off = TimeOffRequest.objects.filter(
+            user_id__in=list(user_ids),
+            status=TimeOffStatus.APPROVED,
+            starts_on__lte=(ends_at + timedelta(days=1)).date(),
+            ends_on__gte=(starts_at - timedelta(days=1)).date(),
+        ).select_related("user")
+        return cls(shifts=shifts, time_off=time_off)
+
+    @classmethod
+    def for_shifts(cls, shifts: list[Shift]) -> "ShiftRuleBook":
+        return cls.for_period(
+            user_ids={shift.user_id for shift in shifts},
+            starts_at=min(shift.starts_at for shift in shifts),
+            ends_at=max(shift.ends_at for shift in shifts),
         )
-        if time_off is not None:
-            message = (
-                f"{person_name(time_off.user)} has approved {time_off.get_kind_display().lower()} time off "
-                f"{_days_span(time_off.starts_on, time_off.ends_on)}: a published shift cannot overlap it "
-                f"(keep it as a draft, or change the dates)."
-            )
-            # not keyed on "status": full_clean() would then skip that field, and the overlap constraint's
-            # condition (status != cancelled) cannot be checked without it
-            errors.setdefault(NON_FIELD_ERRORS, []).append(ValidationError(message, code="shift_over_time_off"))
 
-    if errors:
-        raise ValidationError(errors)
+    def _facility(self, shift: Shift) -> Facility:
+        facility = self._facilities.get(shift.facility_id)
+        if facility is None:
+            cached = (
+                Shift.facility.is_cached(shift)
+                and shift.facility.location_id
+                and Facility.location.is_cached(shift.facility)
+            )
+            facility = (
+                shift.facility if cached else Facility.objects.select_related("location").get(pk=shift.facility_id)
+            )
+            self._facilities[shift.facility_id] = facility
+        return facility
+
+    def add(self, shift: Shift) -> None:
+        starts, entries = self._by_user.setdefault(shift.user_id, ([], []))
+        previous = self._entry_of.pop(shift.pk, None) if shift.pk is not None else None
+        if previous is not None:  # the shift moved or changed: forget where it was
+            index = bisect.bisect_left(starts, previous[0])
+            while entries[index] is not previous:
+                index += 1
+            del starts[index], entries[index]
+        if shift.status != ShiftStatus.CANCELLED:
+            entry = (shift.starts_at, shift.ends_at, shift.pk, shift)
+            index = bisect.bisect_right(starts, shift.starts_at)
+            starts.insert(index, shift.starts_at)
+            entries.insert(index, entry)
+            if shift.pk is not None:
+                self._entry_of[shift.pk] = entry
+
+    def _clash(self, shift: Shift) -> Shift | None:
+        starts, entries = self._by_user.get(shift.user_id, ((), ()))
+        index = bisect.bisect_left(starts, shift.starts_at)
+        # live shifts of one person never overlap, so only the nearest earlier one can reach into this one
+        before = index - 1
+        while before >= 0 and shift.pk is not None and entries[before][2] == shift.pk:
+            before -= 1
+        if before >= 0 and entries[before][1] > shift.starts_at:
+            return entries[before][3]
+        count = len(entries)
+        while index < count and entries[index][0] < shift.ends_at:
+            if shift.pk is None or entries[index][2] != shift.pk:
+                return entries[index][3]
+            index += 1
+        return None
+
+    def check(self, shift: Shift) -> None:
+        if shift.ends_at <= shift.starts_at:
+            raise ValidationError({"ends_at": ValidationError("A shift must end after it starts.", code="ends_before")})
+        errors: dict[str, list[ValidationError]] = {}
+        if shift.status != ShiftStatus.CANCELLED:
+            clash = self._clash(shift)
+            if clash is not None:
+                message = (
+                    f"{person_name(clash.user)} already has a shift at {clash.facility.code} "
+                    f"{local_span(clash.starts_at, clash.ends_at, location_zone(clash.facility))}."
+                )
+                errors.setdefault("starts_at", []).append(ValidationError(message, code="shift_overlap"))
+        if shift.status == ShiftStatus.PUBLISHED and shift.facility_id is not None:
+            zone = location_zone(self._facility(shift))
+            first_day = shift.starts_at.astimezone(zone).date()
+            last_day = (shift.ends_at - timedelta(microseconds=1)).astimezone(zone).date()  # the end is exclusive
+            time_off = min(
+                (
+                    request
+                    for request in self._time_off.get(shift.user_id, ())
+                    if request.starts_on <= last_day and request.ends_on >= first_day
+                ),
+                key=lambda request: request.starts_on,
+                default=None,
+            )
+            if time_off is not None:
+                message = (
+                    f"{person_name(time_off.user)} has approved {time_off.get_kind_display().lower()} time off "
+                    f"{_days_span(time_off.starts_on, time_off.ends_on)}: a published shift cannot overlap it "
+                    f"(keep it as a draft, or change the dates)."
+                )
+                # not keyed on "status": full_clean() would then skip that field, and the overlap constraint's
+                # condition (status != cancelled) cannot be checked without it
+                errors.setdefault(NON_FIELD_ERRORS, []).append(ValidationError(message, code="shift_over_time_off"))
+        if errors:
+            raise ValidationError(errors)
 
 
 def _in_scope_then(*, by, row, location_path="facility__location", field="facility", owner=None, validate) -> None:
@@ -174,15 +267,26 @@ def shift_update(*, shift: Shift, by=None, **fields: Any) -> Shift:
 # --- scheduled events ----------------------------------------------------------------------------------
 
 
-def scheduled_event_validate(*, event: ScheduledEvent) -> None:
-    """It ends after it starts; a confirmed event does not overlap another confirmed one at its facility."""
+def _others(candidate, pending: Iterable) -> tuple[list, list[int]]:
+    """`pending` without `candidate` itself, and the ids of the stored rows the pending ones replace."""
+    others = [other for other in pending if other is not candidate and (other.pk is None or other.pk != candidate.pk)]
+    return others, [other.pk for other in others if other.pk is not None]
+
+
+def scheduled_event_validate(*, event: ScheduledEvent, pending: Iterable[ScheduledEvent] = ()) -> None:
+    """It ends after it starts; a confirmed event does not overlap another confirmed one at its facility.
+
+    `pending`: events accepted earlier in the same batch but not saved yet (an import writes them at the
+    end); they count as if saved, in place of their stored versions.
+    """
     if event.starts_at is None or event.ends_at is None or event.facility_id is None:
         return
     if event.ends_at <= event.starts_at:
         raise ValidationError({"ends_at": ValidationError("An event must end after it starts.", code="ends_before")})
     if event.status != EventStatus.CONFIRMED:
         return
-    clash = (
+    others, replaced = _others(event, pending)
+    stored = (
         ScheduledEvent.objects.filter(
             facility_id=event.facility_id,
             status=EventStatus.CONFIRMED,
@@ -190,10 +294,21 @@ def scheduled_event_validate(*, event: ScheduledEvent) -> None:
             ends_at__gt=event.starts_at,
         )
         .exclude(pk=event.pk)
+        .exclude(pk__in=replaced)
         .select_related("facility__location")
         .order_by("starts_at")
         .first()
     )
+    clashes = [stored] if stored is not None else []
+    clashes += [
+        other
+        for other in others
+        if other.facility_id == event.facility_id
+        and other.status == EventStatus.CONFIRMED
+        and other.starts_at < event.ends_at
+        and other.ends_at > event.starts_at
+    ]
+    clash = min(clashes, key=lambda other: other.starts_at, default=None)
     if clash is not None:
         message = (
             f"{clash.facility.code} already has a confirmed {clash.get_kind_display().lower()}, "
@@ -243,8 +358,11 @@ def scheduled_event_update(*, event: ScheduledEvent, by=None, crew: Iterable | N
 # --- time off --------------------------------------------------------------------------------------------
 
 
-def time_off_request_validate(*, time_off_request: TimeOffRequest) -> None:
-    """It ends on or after the day it starts; a live (pending/approved) request overlaps no other live one."""
+def time_off_request_validate(*, time_off_request: TimeOffRequest, pending: Iterable[TimeOffRequest] = ()) -> None:
+    """It ends on or after the day it starts; a live (pending/approved) request overlaps no other live one.
+
+    `pending`: requests accepted earlier in the same batch, not saved yet (see `scheduled_event_validate`).
+    """
     candidate = time_off_request
     if candidate.starts_on is None or candidate.ends_on is None or candidate.user_id is None:
         return
@@ -252,7 +370,8 @@ def time_off_request_validate(*, time_off_request: TimeOffRequest) -> None:
         raise ValidationError({"ends_on": ValidationError("Time off cannot end before it starts.", code="ends_before")})
     if candidate.status not in LIVE_TIME_OFF_STATUSES:
         return
-    clash = (
+    others, replaced = _others(candidate, pending)
+    stored = (
         TimeOffRequest.objects.filter(
             user_id=candidate.user_id,
             status__in=LIVE_TIME_OFF_STATUSES,
@@ -260,10 +379,21 @@ def time_off_request_validate(*, time_off_request: TimeOffRequest) -> None:
             ends_on__gte=candidate.starts_on,
         )
         .exclude(pk=candidate.pk)
+        .exclude(pk__in=replaced)
         .select_related("user")
         .order_by("starts_on")
         .first()
     )
+    clashes = [stored] if stored is not None else []
+    clashes += [
+        other
+        for other in others
+        if other.user_id == candidate.user_id
+        and other.status in LIVE_TIME_OFF_STATUSES
+        and other.starts_on <= candidate.ends_on
+        and other.ends_on >= candidate.starts_on
+    ]
+    clash = min(clashes, key=lambda other: other.starts_on, default=None)
     if clash is not None:
         message = (
             f"{person_name(clash.user)} already has {clash.get_status_display().lower()} "

@@ -9,6 +9,7 @@ The workflow (triage, assign, resolve, close, reopen, mark duplicate) is not her
 and the workflow timestamps are changed only by those services.
 """
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from apps.audit.history import current_change
 from apps.core.scope import check_location_in_scope
 from apps.core.services import reference_allocate
 
-from .choices import IncidentStatus, ServiceCategory, ServicePriority
+from .choices import IncidentStatus, ServiceCategory, ServicePriority, ServiceStatus
 from .models import INCIDENT_PREFIX, SERVICE_PREFIX, IncidentTicket, IncidentType, ServiceTicket, TicketNote
 from .sla import incident_due_times
 
@@ -46,6 +47,7 @@ SERVICE_TICKET_EDITABLE_FIELDS = frozenset(
 )
 
 NOT_EDITABLE_WHY = "the portal sets it, or the ticket workflow changes it."
+STATUS_AFTER_CREATE = "the ticket workflow changes its status after that."
 
 # clocks drift; a fault reported "now" from a laptop a little ahead is not in the future
 OCCURRED_AT_TOLERANCE = timedelta(minutes=5)
@@ -68,8 +70,6 @@ def incident_create(
     dry_run: bool = False,
 ) -> IncidentTicket:
     """Open an incident: reference INC-000123, severity (the type's default unless given), SLA due times."""
-    if severity in (None, "") and incident_type is not None:
-        severity = incident_type.default_severity
     incident = IncidentTicket(
         title=title,
         description=description,
@@ -81,6 +81,7 @@ def incident_create(
         assignee=assignee,
         occurred_at=occurred_at,
     )
+    incident_fill_defaults(incident=incident)
     rule_errors = {**_incident_rule_errors(incident, changed=INCIDENT_SLA_FIELDS), **_scope_errors(incident, by=by)}
     if dry_run:
         _validate(incident, rule_errors=rule_errors, exclude=["reference"])
@@ -107,19 +108,16 @@ def incident_update(*, incident: IncidentTicket, by=None, dry_run: bool = False,
     with transaction.atomic():
         queryset = IncidentTicket.objects.all() if dry_run else IncidentTicket.objects.select_for_update()
         current = queryset.get(pk=incident.pk)
-        if current.status == IncidentStatus.CLOSED:
-            raise ValidationError(f"{current.reference} is closed; reopen it to change it.", code="closed")
+        _refuse_closed(current)
 
         changed = _apply(current, fields)
         sla_changed = [name for name in INCIDENT_SLA_FIELDS if name in changed]
         rule_errors = _incident_rule_errors(current, changed=sla_changed)
         _validate(current, rule_errors={**rule_errors, **_scope_errors(current, by=by, changed=changed)})
-        clocks_missing = current.response_due_at is None or current.resolve_due_at is None
-        if sla_changed or clocks_missing:
-            _incident_set_due_times(current)
+        clocks_set = incident_refresh_due_times(incident=current, changed=changed)
         if dry_run:
             return current
-        if changed or clocks_missing:  # saving nothing new would only add an empty history row
+        if changed or clocks_set:  # saving nothing new would only add an empty history row
             reason = f"SLA due times recomputed ({', '.join(sla_changed)} changed)" if sla_changed else None
             _save(current, by=by, reason=reason)
 
@@ -135,13 +133,62 @@ def _scope_errors(ticket: IncidentTicket | ServiceTicket, *, by, changed=("facil
     """
     if "facility" not in changed or ticket.facility_id is None:
         return {}
-    reporter_id = ticket.reporter_id if isinstance(ticket, IncidentTicket) else ticket.requested_by_id
-    owner = reporter_id if ticket.pk is None else None
     try:
-        check_location_in_scope(by=by, location=ticket.facility.location, field="facility", owner=owner)
+        check_location_in_scope(
+            by=by, location=ticket.facility.location, field="facility", owner=ticket_scope_owner(ticket)
+        )
     except ValidationError as error:
         return {"facility": error.message_dict["facility"][0]}
     return {}
+
+
+def ticket_scope_owner(ticket: IncidentTicket | ServiceTicket):
+    """Whose own ticket is exempt from the location scope: whoever reports (requests) a new one, at any facility."""
+    if ticket.pk is not None:
+        return None
+    return ticket.reporter_id if isinstance(ticket, IncidentTicket) else ticket.requested_by_id
+
+
+def incident_fill_defaults(*, incident: IncidentTicket) -> None:
+    """An incident without a severity (a new one not given any) takes its type's default severity."""
+    if incident.severity in (None, "") and incident.incident_type_id is not None:
+        incident.severity = incident.incident_type.default_severity
+
+
+def incident_refresh_due_times(*, incident: IncidentTicket, changed: Collection[str] | None = None) -> bool:
+    """Set the SLA due times when they move (a new ticket; type, severity or start changed) or are missing.
+
+    `changed`: the fields set since the ticket was read, None for a new ticket. True when the times were set.
+    """
+    moved = changed is None or any(name in changed for name in INCIDENT_SLA_FIELDS)
+    if moved or incident.response_due_at is None or incident.resolve_due_at is None:
+        _incident_set_due_times(incident)
+        return True
+    return False
+
+
+def incident_validate(*, incident: IncidentTicket, changed: Collection[str] | None = None) -> None:
+    """The rules `incident_create` (`changed` None: a new ticket) or `incident_update` (`changed`: the fields
+    set since the ticket was read) run before saving, for a caller that saves in bulk (an import).
+
+    Raises ValidationError naming every broken rule. `full_clean()` and the location scope are the
+    caller's to run (an import checks them for a whole file at once, see `ticket_scope_owner`).
+    """
+    if changed is None:
+        errors = _incident_rule_errors(incident, changed=INCIDENT_SLA_FIELDS)
+        if incident.status != IncidentStatus.NEW:
+            errors["status"] = f"A new incident starts as “{IncidentStatus.NEW.label}”; {STATUS_AFTER_CREATE}"
+    else:
+        _check_editable(IncidentTicket, dict.fromkeys(changed), INCIDENT_EDITABLE_FIELDS)
+        _refuse_closed(incident)
+        errors = _incident_rule_errors(incident, changed=changed)
+    if errors:
+        raise ValidationError({field: ValidationError(message, code="invalid") for field, message in errors.items()})
+
+
+def _refuse_closed(incident: IncidentTicket) -> None:
+    if incident.status == IncidentStatus.CLOSED:
+        raise ValidationError(f"{incident.reference} is closed; reopen it to change it.", code="closed")
 
 
 def _incident_rule_errors(incident: IncidentTicket, *, changed) -> dict[str, str]:
@@ -203,6 +250,17 @@ def service_ticket_create(
         _validate(ticket, rule_errors=rule_errors)
         _save(ticket, by=by, reason="Requested")
     return ticket
+
+
+def service_ticket_validate(*, ticket: ServiceTicket, changed: Collection[str] | None = None) -> None:
+    """The rules `service_ticket_create` (`changed` None) or `service_ticket_update` run before saving, for a
+    caller that saves in bulk (an import); `full_clean()` and the location scope are the caller's."""
+    if changed is None:
+        if ticket.status != ServiceStatus.OPEN:
+            message = f"A new service ticket starts as “{ServiceStatus.OPEN.label}”; {STATUS_AFTER_CREATE}"
+            raise ValidationError({"status": ValidationError(message, code="invalid")})
+        return
+    _check_editable(ServiceTicket, dict.fromkeys(changed), SERVICE_TICKET_EDITABLE_FIELDS)
 
 
 def service_ticket_update(*, ticket: ServiceTicket, by=None, dry_run: bool = False, **fields: Any) -> ServiceTicket:

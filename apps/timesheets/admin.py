@@ -16,6 +16,7 @@ from apps.scheduling.services import person_name
 
 from .choices import Activity, TimeEntryStatus
 from .models import TimeEntry
+from .resources import TimeEntryResource
 from .selectors import time_entries_visible_to
 from .services import TIME_ENTRY_FIELDS, hours_label, time_entry_create, time_entry_update, time_entry_validate
 
@@ -35,6 +36,7 @@ ACTIVITY_COLOURS = {
 
 @admin.register(TimeEntry)
 class TimeEntryAdmin(ServiceAdminMixin, PortalModelAdmin):
+    resource_classes = [TimeEntryResource]
     list_display = ("person", "work_date", "activity_label", "duration", "linked_item", "status_label", "reviewed_by")
     list_select_related = ("user", "shift__facility__location", "incident", "service_ticket", "reviewed_by")
     list_filter = (

@@ -1,5 +1,6 @@
 """Writes on time entries, with the rules across rows: a day holds at most 24 hours, links agree."""
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -29,13 +30,16 @@ def hours_label(minutes: int) -> str:
     return f"{hours}h{rest:02d}"
 
 
-def time_entry_validate(*, time_entry: TimeEntry) -> None:
+def time_entry_validate(*, time_entry: TimeEntry, pending: Iterable[TimeEntry] = ()) -> None:
     """Rules across fields and rows; raises ValidationError naming what is wrong.
 
     - minutes are 1..1,440;
     - one person's entries on one day (rejected ones aside) add up to at most 24 hours;
     - at most one linked item (shift, incident or service ticket), and the activity agrees with it;
     - a linked shift is the same person's.
+
+    `pending`: entries accepted earlier in the same batch but not saved yet (an import writes them at the
+    end); they count towards the day as if saved, in place of their stored versions.
     """
     entry = time_entry
     errors: dict[str, list[ValidationError]] = {}
@@ -75,12 +79,21 @@ def time_entry_validate(*, time_entry: TimeEntry) -> None:
                 ValidationError("Minutes must be more than 0 and at most 1,440 (one day).", code="minutes_range")
             )
         elif entry.user_id is not None and entry.work_date is not None and entry.status != TimeEntryStatus.REJECTED:
+            others = [other for other in pending if other is not entry and (other.pk is None or other.pk != entry.pk)]
             logged = (
                 TimeEntry.objects.filter(user_id=entry.user_id, work_date=entry.work_date)
                 .exclude(status=TimeEntryStatus.REJECTED)
                 .exclude(pk=entry.pk)
+                .exclude(pk__in=[other.pk for other in others if other.pk is not None])
                 .aggregate(total=Sum("minutes"))["total"]
                 or 0
+            )
+            logged += sum(
+                other.minutes
+                for other in others
+                if other.user_id == entry.user_id
+                and other.work_date == entry.work_date
+                and other.status != TimeEntryStatus.REJECTED
             )
             if logged + entry.minutes > MINUTES_PER_DAY:
                 errors.setdefault("minutes", []).append(

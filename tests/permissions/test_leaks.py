@@ -118,7 +118,11 @@ def url(model, view: str, *args) -> str:
 
 
 def text(response) -> str:
-    return response.content.decode()
+    """The body; a streamed one (exports, apps/dataio/admin_export) is read once and kept."""
+    if not hasattr(response, "_leak_text"):
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        response._leak_text = body.decode()
+    return response._leak_text
 
 
 def assert_no_leak(response) -> None:

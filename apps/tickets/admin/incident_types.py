@@ -8,12 +8,14 @@ from apps.core.admin import PortalModelAdmin
 
 from ..choices import Severity
 from ..models import IncidentType
+from ..resources import IncidentTypeResource
 from ..sla import severity_factor
 from .common import RECORD_FIELDSET, SEVERITY_COLOURS, minutes_label
 
 
 @admin.register(IncidentType)
 class IncidentTypeAdmin(PortalModelAdmin):
+    resource_classes = [IncidentTypeResource]
     list_display = ["name", "code", "default_severity_label", "response_sla", "resolve_sla", "is_active"]
     list_filter = [("default_severity", ChoicesDropdownFilter), "is_active"]
     search_fields = ["code", "name"]

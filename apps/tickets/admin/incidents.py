@@ -15,6 +15,7 @@ from apps.core.admin_scope import ScopedAutocompleteSelectFilter, ScopedRelatedD
 
 from ..choices import IncidentStatus, Severity
 from ..models import IncidentTicket
+from ..resources import IncidentTicketResource
 from ..services import INCIDENT_EDITABLE_FIELDS, incident_create, incident_update
 from ..sla import SlaState, incident_sla_q, incident_sla_state
 from .common import INCIDENT_STATUS_COLOURS, PEOPLE_SEARCH, RECORD_FIELDSET, SEVERITY_COLOURS, SLA_COLOURS, TicketAdmin
@@ -52,6 +53,7 @@ class IncidentSlaFilter(DropdownFilter):
 
 @admin.register(IncidentTicket)
 class IncidentTicketAdmin(TicketAdmin):
+    resource_classes = [IncidentTicketResource]
     form = IncidentAdminForm
     list_display = [
         "reference",

@@ -18,6 +18,7 @@ from apps.core.admin_scope import ScopedAutocompleteSelectFilter, ScopedRelatedD
 
 from ..choices import ServiceStatus
 from ..models import ServiceTicket
+from ..resources import ServiceTicketResource
 from ..services import SERVICE_TICKET_EDITABLE_FIELDS, service_ticket_create, service_ticket_update
 from .common import PEOPLE_SEARCH, PRIORITY_COLOURS, RECORD_FIELDSET, SERVICE_STATUS_COLOURS, TicketAdmin
 
@@ -41,6 +42,7 @@ class ServiceOverdueFilter(DropdownFilter):
 
 @admin.register(ServiceTicket)
 class ServiceTicketAdmin(TicketAdmin):
+    resource_classes = [ServiceTicketResource]
     list_display = [
         "reference",
         "title",
