@@ -167,18 +167,20 @@ def read_upload(data: bytes, *, filename: str, content_type: str | None = None) 
         return Upload(dataset=_read_xlsx(data), format=XLSX, encoding=None, delimiter=None)
     encoding = _text_encoding(data, file_format)
     if file_format == JSON:
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             dataset = _read_json(data, encoding)
         return Upload(dataset=dataset, format=JSON, encoding=encoding, delimiter=None)
     delimiter = "\t" if file_format == TSV else _detect_delimiter(data[start : start + _SNIFF_CHARS], encoding)
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         dataset = _read_delimited(data, encoding, delimiter)
     return Upload(dataset=dataset, format=file_format, encoding=encoding, delimiter=delimiter)
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Reading text builds a few hundred thousand lists (and dicts, for JSON) of plain values, none of them in
+def cyclic_gc_paused() -> Iterator[None]:
+    """Cyclic garbage collection off for a while (then back on as it was).
+
+    Reading text builds a few hundred thousand lists (and dicts, for JSON) of plain values, none of them in
     a cycle. Left running, the cyclic collector rescans the growing table again and again, which triples the
     time of a 100,000-row read. Reference counting still frees everything meanwhile."""
     if not gc.isenabled():
