@@ -125,6 +125,8 @@ def clear_bench_shifts() -> None:
     people = f"{BENCH_PREFIX}-%"
     history = Shift.history.model._meta.db_table
     with connection.cursor() as cursor:
+        # Statistics from before an earlier run's 100k rows would plan these as nested loops (minutes).
+        cursor.execute(f"ANALYZE {ActivityEntry._meta.db_table}, {history}, {Shift._meta.db_table}")
         cursor.execute(
             f"DELETE FROM {ActivityEntry._meta.db_table} WHERE content_type_id = %s AND history_id IN "
             f"(SELECT h.history_id FROM {history} h JOIN accounts_user u ON u.id = h.user_id "

@@ -22,11 +22,13 @@ from collections.abc import Generator, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
+from import_export.fields import Field
 from import_export.resources import Resource
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -143,12 +145,44 @@ def _cell_renderers(resource: Resource, selected_fields, kwargs: dict) -> list:
     export_field = type(resource).export_field
     if export_field is not Resource.export_field and not getattr(export_field, "only_adds_object", False):
         return [functools.partial(_export_field, resource, field, kwargs) for field in fields]
+    model = getattr(resource._meta, "model", None)
     renderers = []
     for field in fields:
         dehydrate = field.get_dehydrate_method(resource.get_field_name(field))
         method = dehydrate if callable(dehydrate) else getattr(resource, dehydrate, None)
-        renderers.append(method if method is not None else functools.partial(_field_export, field, kwargs))
+        if method is None:
+            method = _column_renderer(model, field, kwargs) or functools.partial(_field_export, field, kwargs)
+        renderers.append(method)
     return renderers
+
+
+def _column_renderer(model, field, kwargs: dict):
+    """For a plain field reading one column (or foreign key) of the model: read it and render it, nothing else.
+
+    What `Field.export()` does for such a field, without splitting the attribute path and testing the value
+    for a callable or a dict on every cell. None for anything else (paths, many-to-many, properties,
+    `Field` subclasses), which keeps the general path.
+    """
+    attribute = field.attribute
+    if model is None or type(field) is not Field or not attribute or "__" in attribute:
+        return None
+    try:
+        model_field = model._meta.get_field(attribute)
+    except FieldDoesNotExist:
+        return None
+    if not model_field.concrete or model_field.many_to_many:
+        return None
+    render = field.widget.render
+    with_object = getattr(field.widget, "renders_with_object", False)
+
+    def cell(obj):
+        try:
+            value = getattr(obj, attribute)
+        except ObjectDoesNotExist:  # a foreign key to a row that is gone
+            value = None
+        return render(value, obj=obj, **kwargs) if with_object else render(value, **kwargs)
+
+    return cell
 
 
 def _export_field(resource, field, kwargs, obj):

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Q
+from django.db.models import Max, Prefetch, Q
 from import_export import fields, widgets
 
 from apps.accounts.models import User
@@ -72,17 +72,18 @@ class ShiftResource(PortalResource):
         return Shift.objects.select_related("user", "facility__location")
 
     def filter_export(self, queryset, **kwargs):
-        # only the columns the file shows: a 100,000-row export reads no more than it writes
-        return queryset.select_related("user", "facility__location").only(
-            "position",
-            "starts_at",
-            "ends_at",
-            "status",
-            "notes",
-            "user__employee_id",
-            "user__last_name",
-            "facility__code",
-            "facility__location__timezone",
+        # Only the columns the file shows, and the people and facilities read once per chunk of rows and shared
+        # (prefetched): a join would build a person, a facility and a location object for each of 100,000 rows.
+        return (
+            queryset.select_related(None)
+            .only("user_id", "facility_id", "position", "starts_at", "ends_at", "status", "notes")
+            .prefetch_related(
+                Prefetch("user", queryset=User.objects.only("employee_id")),
+                Prefetch(
+                    "facility",
+                    queryset=Facility.objects.only("code", "location__timezone").select_related("location"),
+                ),
+            )
         )
 
     # --- the row's time zone: its facility's location, else the person's home location ----------------

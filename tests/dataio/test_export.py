@@ -20,11 +20,11 @@ from import_export import fields
 from import_export.resources import ModelResource
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 
-from apps.dataio.exporting import can_stream, export_response, neutralise, restore_neutralised
+from apps.dataio.exporting import can_stream, export_response, iter_export_rows, neutralise, restore_neutralised
 from apps.facilities.models import Location
 from apps.facilities.selectors import locations_visible_to
 from tests.conftest import cover
-from tests.factories import LocationFactory, UserFactory
+from tests.factories import FacilityFactory, LocationFactory, ShiftFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -395,3 +395,20 @@ def test_query_count_does_not_grow_with_rows(root_client, location_admin, fmt, m
     sixty = _export_queries(root_client, location_admin, fmt)
 
     assert ten == sixty
+
+
+def test_a_shift_export_reads_people_and_facilities_once_per_chunk_not_once_per_row(db):
+    from apps.scheduling.resources import ShiftResource
+
+    people = UserFactory.create_batch(3)
+    facility = FacilityFactory(code="MCR-9")
+    for number in range(30):
+        ShiftFactory(user=people[number % 3], facility=facility)
+    resource = ShiftResource()
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(iter_export_rows(resource, resource.get_queryset().order_by("starts_at"), chunk_size=100))
+
+    assert [row[:2] for row in rows[:3]] == [[person.employee_id, "MCR-9"] for person in people]
+    assert len(rows) == 30
+    assert len(queries) == 3, "the shifts, then their people, then their facilities with locations"
