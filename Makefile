@@ -28,6 +28,9 @@ run: install
 		echo "REDIS_URL is set: starting a Celery worker and beat beside the web server"; \
 		$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 & \
 		$(BIN)/celery -A portal beat --loglevel=INFO & \
+	else \
+		echo "No REDIS_URL: tasks run in-process, and SLA breaches are scanned every minute"; \
+		$(BIN)/python manage.py scan_sla_breaches --every 60 --verbosity 0 & \
 	fi; \
 	$(BIN)/python manage.py demo_logins; \
 	exec $(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -143,12 +143,17 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Synced into the console's periodic tasks by the database scheduler when beat starts.
 CELERY_BEAT_SCHEDULE = {
     "prune-history": {"task": "apps.audit.tasks.prune_history", "schedule": crontab(hour=3, minute=17)},
+    "sla-breach-scan": {"task": "apps.tickets.tasks.scan_sla_breaches", "schedule": 60.0},
 }
 
 # --- E-mail -------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP connection may block before the send fails (and is retried): no send hangs a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Broadcast Operations Portal <portal@localhost>")
+# Where the console is reached from outside: links in e-mails sent by tasks (which have no request to ask).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://localhost:8000").rstrip("/")
 
 # --- Auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

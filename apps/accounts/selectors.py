@@ -26,3 +26,26 @@ def groups_visible_to(*, user) -> QuerySet[Group]:
 
 def _self(user) -> Q:
     return Q(pk=user.pk)
+
+
+def location_supervisors(*, location) -> QuerySet[User]:
+    """The active supervisors covering `location` (directly or through a role) who have an e-mail address.
+
+    Who is told of a new SEV1/SEV2 or an SLA breach there. Administrators are not included: they see
+    everything, and would be told of everything.
+    """
+    from apps.core.roles import Role
+    from apps.core.scope import COVER_PERMISSION
+    from apps.facilities.models import LocationGroupObjectPermission, LocationUserObjectPermission
+
+    direct = LocationUserObjectPermission.objects.filter(content_object=location, permission__codename=COVER_PERMISSION)
+    through_roles = LocationGroupObjectPermission.objects.filter(
+        content_object=location, permission__codename=COVER_PERMISSION
+    )
+    return (
+        User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR)
+        .exclude(email="")
+        .filter(Q(pk__in=direct.values("user")) | Q(groups__in=through_roles.values("group")))
+        .distinct()
+        .order_by("pk")
+    )

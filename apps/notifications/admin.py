@@ -13,10 +13,11 @@ from apps.core.admin_scope import ReadOnlyAdminMixin
 
 from .choices import EmailStatus
 from .models import OutboundEmail
-from .services import RETRYABLE_STATUSES, email_retry
+from .services import email_retry
 
 EMAIL_STATUS_COLOURS = {
     EmailStatus.QUEUED: "info",
+    EmailStatus.SENDING: "warning",
     EmailStatus.SENT: "success",
     EmailStatus.FAILED: "danger",
 }
@@ -39,7 +40,9 @@ class OutboundEmailAdmin(ReadOnlyAdminMixin, PortalModelAdmin):
         "attempts",
         "last_error",
         "sent_at",
+        "claimed_at",
         "idempotency_key",
+        "message_id",
         "created_at",
         "updated_at",
     )
@@ -54,20 +57,29 @@ class OutboundEmailAdmin(ReadOnlyAdminMixin, PortalModelAdmin):
     def recipient_list(self, obj: OutboundEmail) -> str:
         return ", ".join(obj.recipients)
 
+    @display(description=_("Message-ID"))
+    def message_id(self, obj: OutboundEmail) -> str:
+        return obj.message_id
+
     @display(description=_("status"), ordering="status", label=EMAIL_STATUS_COLOURS)
     def status_label(self, obj: OutboundEmail):
         return obj.status, obj.get_status_display()
 
     @action(description=_("Retry sending"), permissions=["retry"], icon="send")
     def retry_sending(self, request, queryset):
-        retried = sum(
-            email_retry(email=email, by=request.user) for email in queryset.filter(status__in=RETRYABLE_STATUSES)
-        )
+        # email_retry decides for each message (one rule, one place); a sent or sending one is left alone
+        retried = sum(email_retry(email=email, by=request.user) for email in queryset)
         skipped = queryset.count() - retried
         self.message_user(request, _("%(count)d message(s) queued for sending.") % {"count": retried})
         if skipped:
             self.message_user(
-                request, _("%(count)d message(s) already sent were left alone.") % {"count": skipped}, messages.WARNING
+                request,
+                _(
+                    "%(count)d message(s) not queued: already sent, being sent, or interrupted mid-send (now "
+                    "marked failed: check with the recipient before retrying)."
+                )
+                % {"count": skipped},
+                messages.WARNING,
             )
 
     @action(description=_("Retry sending"), permissions=["retry"], icon="send", url_path="retry-sending")
@@ -76,5 +88,14 @@ class OutboundEmailAdmin(ReadOnlyAdminMixin, PortalModelAdmin):
         if email_retry(email=email, by=request.user):
             self.message_user(request, _("The message is queued for sending."))
         else:
-            self.message_user(request, _("The message was already sent."), messages.WARNING)
+            email.refresh_from_db()
+            self.message_user(request, self.not_retried_message(email), messages.WARNING)
         return redirect(reverse("admin:notifications_outboundemail_change", args=[email.pk]))
+
+    @staticmethod
+    def not_retried_message(email: OutboundEmail) -> str:
+        if email.status == EmailStatus.SENT:
+            return _("The message was already sent.")
+        if email.status == EmailStatus.SENDING:
+            return _("The message is being sent right now.")
+        return email.last_error  # an interrupted send, now marked failed: the reason, and what to check first

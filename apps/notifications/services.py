@@ -1,9 +1,12 @@
-"""The outbox: every message is a row first, then sent by a Celery task, retried, never lost."""
+"""The outbox: every message is a row first, then sent by a Celery task: retried, never lost, never sent twice."""
 
+import logging
 from collections.abc import Sequence
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +14,14 @@ from django.utils import timezone
 from .choices import EmailStatus
 from .models import OutboundEmail, new_idempotency_key
 
+logger = logging.getLogger(__name__)
+
 RETRYABLE_STATUSES = (EmailStatus.QUEUED, EmailStatus.FAILED)
+CLAIM_TIMEOUT_FLOOR_SECONDS = 60
+INTERRUPTED_SEND_ERROR = (
+    "A worker stopped while sending this message; it may already have been delivered. "
+    "Check with the recipient before retrying."
+)
 
 
 def _enqueue_send(email: OutboundEmail) -> None:
@@ -64,52 +74,170 @@ def email_queue(
     return email
 
 
-def email_send(*, email: OutboundEmail) -> OutboundEmail:
-    """Send one message now. Safe to call twice: a message already sent is not sent again.
+def email_claim_timeout() -> timedelta:
+    """How long a claim ("sending") keeps other attempts off a message: max(3 × EMAIL_TIMEOUT, 60 s).
 
-    The row stays locked while the mail server is talked to, so two workers never send it
-    both. A failure is recorded (attempts, last_error) and then re-raised for the caller
-    (the task) to retry.
+    A live send is a handful of blocking socket operations (connect, TLS handshake, the message
+    itself), each of which gives up after EMAIL_TIMEOUT; three of them stalling in a row is a send
+    in deep trouble but still alive. The 60 s floor keeps a small EMAIL_TIMEOUT from making a slow
+    but live send look dead. Too short a timeout never sends twice (a stale claim is never sent
+    again automatically) but may show a slow message as failed until its worker marks it sent; too
+    long a timeout only delays the moment a message interrupted by a crash shows up as failed.
     """
-    error: Exception | None = None
+    return timedelta(seconds=max(3 * settings.EMAIL_TIMEOUT, CLAIM_TIMEOUT_FLOOR_SECONDS))
+
+
+def email_claim_seconds_left(*, email: OutboundEmail) -> float:
+    """Seconds until the message's claim goes stale (0 when it is not being sent or already stale)."""
+    if email.status != EmailStatus.SENDING or email.claimed_at is None:
+        return 0.0
+    left = email.claimed_at + email_claim_timeout() - timezone.now()
+    return max(left.total_seconds(), 0.0)
+
+
+def _save(email: OutboundEmail, *fields: str) -> None:
+    email.full_clean(validate_unique=False)
+    email.save(update_fields=[*fields, "updated_at"])
+
+
+def _claim(*, email: OutboundEmail) -> tuple[OutboundEmail, bool]:
+    """In its own short transaction: take the message for sending, or say why not. Returns (row, claimed)."""
     with transaction.atomic():
         email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
-        if email.status == EmailStatus.SENT:
-            return email
+        if email.status == EmailStatus.SENDING and not email_claim_seconds_left(email=email):
+            _record_interrupted_send(email)
+            return email, False
+        if email.status != EmailStatus.QUEUED:
+            # sent; being sent right now; or failed, which only a person resends (email_retry re-queues it)
+            return email, False
+        email.status = EmailStatus.SENDING
+        email.claimed_at = timezone.now()
         email.attempts += 1
+        _save(email, "status", "claimed_at", "attempts")
+    return email, True
+
+
+def _record_interrupted_send(email: OutboundEmail) -> None:
+    """A stale claim: the worker stopped mid-send and nobody knows if the server took the message. Send nothing."""
+    logger.warning("outbound e-mail %s: its sending attempt was interrupted; marked failed, not resent", email.pk)
+    email.status = EmailStatus.FAILED
+    email.last_error = INTERRUPTED_SEND_ERROR
+    _save(email, "status", "last_error")
+
+
+def _deliver(email: OutboundEmail) -> None:
+    """Hand the message to the mail server. Once it has accepted the message, nothing counts as a failure.
+
+    The connection is opened here rather than by send_messages(), so that an error while saying
+    goodbye (QUIT) after the server accepted the message is logged instead of raised: raised, it
+    would put the message back in the queue and send it again.
+    """
+    message = EmailMessage(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=email.recipients,
+        headers={"Message-ID": email.message_id},
+    )
+    connection = get_connection(fail_silently=False)
+    connection.open()
+    try:
+        connection.send_messages([message])
+    finally:
         try:
-            EmailMessage(subject=email.subject, body=email.body, to=email.recipients).send(fail_silently=False)
-        except Exception as exc:
-            error = exc
-            email.last_error = f"{type(exc).__name__}: {exc}"
-        else:
-            email.status = EmailStatus.SENT
-            email.sent_at = timezone.now()
-            email.last_error = ""
-        email.save(update_fields=["status", "sent_at", "attempts", "last_error", "updated_at"])
-    if error is not None:
-        raise error
+            connection.close()
+        except Exception:
+            logger.warning("outbound e-mail %s: closing the mail connection failed", email.pk, exc_info=True)
+
+
+def _mark_sent(email: OutboundEmail) -> OutboundEmail:
+    """Sent is the truth once the server accepted the message, whatever another attempt decided meanwhile."""
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
+        email.status = EmailStatus.SENT
+        email.sent_at = timezone.now()
+        email.last_error = ""
+        _save(email, "status", "sent_at", "last_error")
     return email
+
+
+def _release_claim(email: OutboundEmail, *, error: Exception) -> None:
+    """The server refused or could not be reached: back to the queue for the task's next retry.
+
+    Only a claim that is still ours is released; if another attempt has decided about the message
+    meanwhile (it saw our claim as stale), that decision stands.
+    """
+    with transaction.atomic():
+        current = OutboundEmail.objects.select_for_update().get(pk=email.pk)
+        if current.status != EmailStatus.SENDING or current.claimed_at != email.claimed_at:
+            return
+        current.status = EmailStatus.QUEUED
+        current.last_error = f"{type(error).__name__}: {error}"
+        _save(current, "status", "last_error")
+
+
+def email_send(*, email: OutboundEmail) -> OutboundEmail:
+    """Send one message, at most once, whoever calls and however often. Returns the row as it ends up.
+
+    Three steps, so that no transaction is open while the mail server is talked to and a worker
+    that dies mid-send leaves a trace: claim the message (status "sending", committed at once),
+    send it, record the outcome. The claim decides:
+
+    - sent: nothing to do.
+    - sending, claim fresh (younger than email_claim_timeout()): another attempt is on it right
+      now; nothing to do (the task comes back later to see how that attempt ended).
+    - sending, claim stale: that attempt died mid-send, perhaps after the server accepted the
+      message. It is marked failed with INTERRUPTED_SEND_ERROR and not sent: only a person,
+      after checking with the recipient, resends it (email_retry).
+    - failed: left for a person too; email_retry re-queues it.
+    - queued: claimed (attempts + 1) and sent.
+
+    A send that fails returns the message to the queue with its error recorded, and the error is
+    re-raised for the caller (the task) to retry. Call it outside a transaction: inside one, the
+    claim is not seen by other workers until the caller commits.
+    """
+    email, claimed = _claim(email=email)
+    if not claimed:
+        return email
+    try:
+        _deliver(email)
+    except Exception as exc:
+        _release_claim(email, error=exc)
+        raise
+    return _mark_sent(email)
 
 
 @transaction.atomic
 def email_mark_failed(*, email: OutboundEmail) -> OutboundEmail:
-    """Give up on a message after its last retry; it stays in the outbox for a manual retry."""
+    """Give up on a message after its last retry; it stays in the outbox for a manual retry.
+
+    Only a message waiting in the queue is given up on: a sent one is sent, and one being sent
+    belongs to the attempt holding the claim.
+    """
     email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
-    if email.status != EmailStatus.SENT:
+    if email.status == EmailStatus.QUEUED:
         email.status = EmailStatus.FAILED
-        email.save(update_fields=["status", "updated_at"])
+        _save(email, "status")
     return email
 
 
 @transaction.atomic
 def email_retry(*, email: OutboundEmail, by=None) -> bool:
-    """Queue a queued or failed message for sending again. Returns False for a sent message."""
+    """A person asks for a queued or failed message to be sent (again). Returns whether it was queued.
+
+    Never for a sent message, nor for one being sent right now. A message whose sending attempt
+    was interrupted (a stale claim) is first recorded as failed with INTERRUPTED_SEND_ERROR and not
+    queued: the person sees that it may already have been delivered, and retries again once they
+    know it was not.
+    """
     email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
+    email._history_user = by
+    if email.status == EmailStatus.SENDING and not email_claim_seconds_left(email=email):
+        _record_interrupted_send(email)
+        return False
     if email.status not in RETRYABLE_STATUSES:
         return False
     email.status = EmailStatus.QUEUED
-    email._history_user = by
-    email.save(update_fields=["status", "updated_at"])
+    _save(email, "status")
     _enqueue_send(email)
     return True

@@ -34,3 +34,20 @@ def time_off_requests_visible_to(*, user) -> QuerySet[TimeOffRequest]:
 
 def _crewing(user) -> Q:
     return Q(Exists(ScheduledEvent.crew.through.objects.filter(scheduledevent=OuterRef("pk"), user=user)))
+
+
+def on_call_at(*, facility, at) -> QuerySet[Shift]:
+    """Who is on a published shift at `facility` at the moment `at` (aware: any zone gives the same answer).
+
+    Earliest-started first: someone halfway through a shift before someone who has just come on. The
+    roster keeps a person's shifts from overlapping, not a facility's, so there may be several.
+    """
+    from .choices import ShiftStatus
+
+    return (
+        Shift.objects.select_related("user")
+        .filter(
+            facility=facility, status=ShiftStatus.PUBLISHED, starts_at__lte=at, ends_at__gt=at, user__is_active=True
+        )
+        .order_by("starts_at", "user__last_name", "pk")
+    )

@@ -79,6 +79,16 @@ class IncidentTicket(TimeStampedModel):
     duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates")
     response_due_at = models.DateTimeField(null=True, blank=True)
     resolve_due_at = models.DateTimeField(null=True, blank=True)
+    # the moments each clock enters its last quarter ("at risk"), stored so that lists can filter on them
+    response_risk_at = models.DateTimeField("response at risk from", null=True, blank=True)
+    resolve_risk_at = models.DateTimeField("resolution at risk from", null=True, blank=True)
+    on_hold_since = models.DateTimeField(null=True, blank=True, help_text="Set while the ticket is on hold.")
+    held_seconds = models.PositiveIntegerField(
+        "time held", default=0, help_text="Seconds spent on hold, added to the resolve due time."
+    )
+    # when the location's supervisors were told of a breach of each clock (cleared when the clock moves)
+    response_breach_notified_at = models.DateTimeField(null=True, blank=True)
+    resolve_breach_notified_at = models.DateTimeField(null=True, blank=True)
 
     history = PortalHistoricalRecords()
     objects = ReferenceManager()
@@ -106,6 +116,12 @@ class IncidentTicket(TimeStampedModel):
                 condition=Q(closed_at__isnull=True) | Q(resolved_at__isnull=True) | Q(closed_at__gte=F("resolved_at")),
                 name="incident_closed_after_resolved",
                 violation_error_message="An incident cannot be closed before it was resolved.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=IncidentStatus.ON_HOLD) & Q(on_hold_since__isnull=False))
+                | (~Q(status=IncidentStatus.ON_HOLD) & Q(on_hold_since__isnull=True)),
+                name="incident_on_hold_has_start",
+                violation_error_message="A ticket on hold records since when, and only then.",
             ),
         ]
         indexes = [

@@ -36,6 +36,7 @@ from .services import (
     service_ticket_validate,
     ticket_scope_owner,
 )
+from .sla import SLA_CLOCK_FIELDS
 
 PENDING_REFERENCE = "(new)"  # a new ticket's reference until the block is allocated, just before the write
 
@@ -274,7 +275,7 @@ class IncidentTicketResource(TicketResource):
         incident_refresh_due_times(incident=instance, changed=changed)
 
     def get_bulk_update_fields(self):
-        return [*super().get_bulk_update_fields(), "response_due_at", "resolve_due_at"]
+        return [*super().get_bulk_update_fields(), *SLA_CLOCK_FIELDS]
 
 
 class ServiceTicketResource(TicketResource):

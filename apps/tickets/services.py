@@ -5,8 +5,7 @@ and update services take `dry_run=True` to run every check and return the unsave
 without writing anything: the admin validates its forms that way, so a rule broken here shows
 on the form, next to its field, rather than as a server error.
 
-The workflow (triage, assign, resolve, close, reopen, mark duplicate) is not here yet: status
-and the workflow timestamps are changed only by those services.
+Status and the workflow timestamps are changed only by the workflow (`workflow.py`).
 """
 
 from collections.abc import Collection
@@ -24,7 +23,8 @@ from apps.core.services import reference_allocate
 
 from .choices import IncidentStatus, ServiceCategory, ServicePriority, ServiceStatus
 from .models import INCIDENT_PREFIX, SERVICE_PREFIX, IncidentTicket, IncidentType, ServiceTicket, TicketNote
-from .sla import incident_due_times
+from .notifications import incident_notify_assigned, incident_notify_severe
+from .sla import incident_set_clocks
 
 INCIDENT_EDITABLE_FIELDS = frozenset(
     {
@@ -94,6 +94,7 @@ def incident_create(
         _validate(incident, rule_errors=rule_errors)
         _incident_set_due_times(incident)
         _save(incident, by=by, reason="Reported")
+        incident_notify_severe(incident=incident)
     return incident
 
 
@@ -120,6 +121,10 @@ def incident_update(*, incident: IncidentTicket, by=None, dry_run: bool = False,
         if changed or clocks_set:  # saving nothing new would only add an empty history row
             reason = f"SLA due times recomputed ({', '.join(sla_changed)} changed)" if sla_changed else None
             _save(current, by=by, reason=reason)
+        if "severity" in changed:
+            incident_notify_severe(incident=current)
+        if "assignee" in changed:
+            incident_notify_assigned(incident=current, by=by)
 
     _copy_state(source=current, target=incident)
     return incident
@@ -206,9 +211,13 @@ def _incident_rule_errors(incident: IncidentTicket, *, changed) -> dict[str, str
 
 
 def _incident_set_due_times(incident: IncidentTicket) -> None:
-    incident.response_due_at, incident.resolve_due_at = incident_due_times(
-        incident_type=incident.incident_type, severity=incident.severity, occurred_at=incident.occurred_at
-    )
+    incident_set_clocks(incident)
+    # a clock that moved into the future may breach again, and then its supervisors are told again
+    now = timezone.now()
+    if incident.response_due_at and incident.response_due_at > now:
+        incident.response_breach_notified_at = None
+    if incident.resolve_due_at and incident.resolve_due_at > now:
+        incident.resolve_breach_notified_at = None
 
 
 # --- service tickets --------------------------------------------------------------------------
@@ -292,6 +301,9 @@ def ticket_note_add(*, ticket: IncidentTicket | ServiceTicket, author, text: str
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": ValidationError("A note needs some text.", code="blank")})
+    if isinstance(ticket, IncidentTicket) and ticket.status == IncidentStatus.CLOSED:
+        # a closed ticket is read-only, its journal too
+        raise ValidationError(f"{ticket.reference} is closed: reopen it to add notes.", code="closed")
     if isinstance(ticket, IncidentTicket):
         note = TicketNote(incident=ticket, author=author, text=text)
     else:

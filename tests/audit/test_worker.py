@@ -47,7 +47,9 @@ def test_each_task_writes_as_the_system_under_its_own_task_id(worker):
     assert len(mail.outbox) == 2
     assert results[0].id != results[1].id
     for email, result in zip((first, second), results, strict=True):
-        row = OutboundEmail.history.get(id=email.pk, history_type="~")
-        assert row.status == EmailStatus.SENT
-        assert_attributed(row, user=system_user(), reason=f"Task: {send_outbound_email.name}", request_id=result.id)
+        # claimed ("sending"), then sent: both changes are the task's
+        rows = OutboundEmail.history.filter(id=email.pk, history_type="~").order_by("history_date")
+        assert [row.status for row in rows] == [EmailStatus.SENDING, EmailStatus.SENT]
+        for row in rows:
+            assert_attributed(row, user=system_user(), reason=f"Task: {send_outbound_email.name}", request_id=result.id)
     assert task_context._open == {}, "every context the worker opened was closed"

@@ -24,6 +24,7 @@ from apps.facilities.models import Facility, Location
 from apps.notifications.models import OutboundEmail
 from apps.scheduling.choices import EventStatus, ShiftStatus, TimeOffStatus
 from apps.scheduling.models import ScheduledEvent, Shift, TimeOffRequest
+from apps.tickets.breaches import incident_breach_scan
 from apps.tickets.choices import IncidentStatus, ServiceStatus
 from apps.tickets.models import IncidentTicket, ServiceTicket, TicketNote
 from apps.tickets.sla import incident_due_times
@@ -148,6 +149,10 @@ def test_ticket_timestamps_follow_the_workflow(seeded):
             incident_type=incident.incident_type, severity=incident.severity, occurred_at=incident.occurred_at
         )
     assert rows.filter(off_air_seconds__gt=0, facility__kind__in=["transmitter", "master_control"]).exists()
+    assert rows.filter(status=IncidentStatus.ON_HOLD, on_hold_since__isnull=False).exists()
+    # breaches from before the seed count as told: the first scan of a fresh demo e-mails nobody
+    assert rows.filter(response_breach_notified_at__isnull=False).exists()
+    assert incident_breach_scan() == 0
     assert not rows.filter(off_air_seconds__gt=0).exclude(facility__kind__in=["transmitter", "master_control"])
 
     # notes follow their ticket, each at its own moment (a note's natural key is its ticket and time)

@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from apps.notifications.choices import EmailStatus
 from apps.notifications.models import OutboundEmail
@@ -123,3 +124,59 @@ def test_outbox_is_hidden_from_staff():
 
     assert not outbound_emails_visible_to(user=UserFactory()).exists()
     assert outbound_emails_visible_to(user=SuperUserFactory()).count() == 1
+
+
+def test_a_message_being_sent_shows_as_sending_with_its_claim_and_message_id(admin_client):
+    email = OutboundEmailFactory(subject="Loss of signal", status=EmailStatus.SENDING, claimed_at=timezone.now())
+
+    listing = admin_client.get(reverse(CHANGELIST)).content.decode()
+    detail = admin_client.get(reverse("admin:notifications_outboundemail_change", args=[email.pk])).content.decode()
+
+    assert "Sending" in listing
+    assert "Sending" in detail and "Claimed at" in detail
+    assert escape(email.message_id) in detail
+
+
+@pytest.mark.parametrize(
+    ("claimed_seconds_ago", "status", "expected"),
+    [
+        (None, EmailStatus.SENT, "The message was already sent."),
+        (5, EmailStatus.SENDING, "The message is being sent right now."),
+        (3600, EmailStatus.FAILED, "A worker stopped while sending this message; it may already have been delivered."),
+    ],
+    ids=["sent", "sending", "interrupted"],
+)
+def test_retry_detail_explains_what_it_did_not_retry(
+    admin_client, django_capture_on_commit_callbacks, claimed_seconds_ago, status, expected
+):
+    if claimed_seconds_ago is None:
+        email = OutboundEmailFactory(status=EmailStatus.SENT, sent_at=timezone.now(), attempts=1)
+    else:
+        claimed_at = timezone.now() - timedelta(seconds=claimed_seconds_ago)
+        email = OutboundEmailFactory(status=EmailStatus.SENDING, claimed_at=claimed_at, attempts=1)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = admin_client.get(
+            reverse("admin:notifications_outboundemail_retry_sending_detail", args=[email.pk]), follow=True
+        )
+
+    assert callbacks == []
+    assert escape(expected) in response.content.decode()
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (status, 1)
+    assert mail.outbox == []
+
+
+def test_retry_action_leaves_sent_and_sending_rows_and_says_so(admin_client, django_capture_on_commit_callbacks):
+    sent = OutboundEmailFactory(status=EmailStatus.SENT, sent_at=timezone.now())
+    sending = OutboundEmailFactory(status=EmailStatus.SENDING, claimed_at=timezone.now())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse(CHANGELIST), {"action": "retry_sending", "_selected_action": [sent.pk, sending.pk]}, follow=True
+        )
+
+    content = response.content.decode()
+    assert "0 message(s) queued for sending." in content
+    assert "2 message(s) not queued: already sent, being sent, or interrupted mid-send" in content
+    assert mail.outbox == []

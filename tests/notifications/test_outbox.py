@@ -1,6 +1,7 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail.backends.base import BaseEmailBackend
 
 from apps.notifications.choices import EmailStatus
 from apps.notifications.models import OutboundEmail
@@ -13,11 +14,8 @@ pytestmark = pytest.mark.django_db
 FAILING_BACKEND = "tests.notifications.test_outbox.FailingEmailBackend"
 
 
-class FailingEmailBackend:
+class FailingEmailBackend(BaseEmailBackend):
     """A mail backend whose SMTP server is down."""
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("SMTP server refused the connection")
@@ -155,7 +153,10 @@ def test_task_for_a_deleted_message_does_nothing():
 
 
 def test_task_options_are_in_force():
+    """A typo in a task option is silent: the ones the at-most-once rule and the retries rest on, asserted."""
     assert send_outbound_email.acks_late is True
-    assert send_outbound_email.max_retries == SEND_MAX_RETRIES
-    assert send_outbound_email.autoretry_for == (Exception,)
-    assert send_outbound_email.retry_backoff
+    assert send_outbound_email.reject_on_worker_lost is True
+    assert send_outbound_email.max_retries == SEND_MAX_RETRIES == 5
+    # the real backoff: retries up to 30, 60, 120, 240, 480 s apart, so a relay down for minutes loses nothing
+    assert (send_outbound_email.retry_backoff, send_outbound_email.retry_backoff_max) == (30, 600)
+    assert send_outbound_email.retry_jitter is True

@@ -171,12 +171,16 @@ MODEL_SPECS: dict[type, ModelSpec] = {
     Group: ModelSpec(Scope.MEMBER, _group),
     IncidentType: ModelSpec(Scope.REFERENCE, lambda place: f.IncidentTypeFactory()),
     IncidentTicket: ModelSpec(
-        Scope.LOCATION, _incident, object_permissions="tickets.add_incidentticketuserobjectpermission"
+        Scope.LOCATION,
+        _incident,
+        object_permissions="tickets.add_incidentticketuserobjectpermission",
+        action_permissions={"triage": "tickets.change_incidentticket"},  # TicketActionsMixin.has_triage_permission
     ),
     ServiceTicket: ModelSpec(
         Scope.LOCATION,
         lambda place: f.ServiceTicketFactory(facility=place.facility, requested_by=place.person),
         object_permissions="tickets.add_serviceticketuserobjectpermission",
+        action_permissions={"triage": "tickets.change_serviceticket"},
     ),
     TicketNote: ModelSpec(  # follows its ticket; append-only
         Scope.LOCATION,

@@ -7,7 +7,7 @@ from apps.core.services import reference_allocate_block
 from apps.facilities.choices import FacilityKind as K
 from apps.tickets.choices import IncidentStatus, Severity
 from apps.tickets.models import INCIDENT_PREFIX, IncidentTicket, IncidentType, TicketNote
-from apps.tickets.sla import incident_due_times
+from apps.tickets.sla import incident_breaches, incident_set_clocks
 
 from .context import Person, SeedContext, Site, World
 from .events import CREW
@@ -129,6 +129,12 @@ def _timeline(ctx: SeedContext, incident: IncidentTicket, status: str) -> None:
     if status == IncidentStatus.CLOSED:
         closed = ctx.between(resolved + timedelta(hours=4), resolved + timedelta(days=5))
     incident.acknowledged_at, incident.resolved_at, incident.closed_at = acknowledged, resolved, closed
+    if status == IncidentStatus.ON_HOLD:
+        incident.on_hold_since = ctx.between(acknowledged, now)
+    # breaches before today were told at the time: the first scan only reports what breaches from now on
+    for clock in incident_breaches(incident, now=now):
+        due = incident.response_due_at if clock == "response" else incident.resolve_due_at
+        setattr(incident, f"{clock}_breach_notified_at", min(due + timedelta(minutes=1), now))
     ctx.stamp(incident, created, closed or resolved or acknowledged or created)
 
 
@@ -150,9 +156,7 @@ def _incident(ctx: SeedContext, world: World, site: Site, facility, status: str,
         reporter=rng.choice(reporters_at(site, world)).user,
         occurred_at=occurred,
     )
-    incident.response_due_at, incident.resolve_due_at = incident_due_times(
-        incident_type=incident_type, severity=severity, occurred_at=occurred
-    )
+    incident_set_clocks(incident)
     if status != IncidentStatus.NEW or rng.random() < 0.3:
         incident.assignee = rng.choice(staff_for(site, facility.kind, world)).user
     _timeline(ctx, incident, status)
@@ -180,9 +184,7 @@ def _duplicate(ctx: SeedContext, original: IncidentTicket) -> IncidentTicket:
         occurred_at=occurred,
         duplicate_of=original,
     )
-    duplicate.response_due_at, duplicate.resolve_due_at = incident_due_times(
-        incident_type=original.incident_type, severity=original.severity, occurred_at=occurred
-    )
+    incident_set_clocks(duplicate)
     created = min(occurred + timedelta(minutes=rng.randint(1, 10)), ctx.now)
     duplicate.acknowledged_at = ctx.between(created, created + timedelta(minutes=rng.randint(2, 30)))
     return ctx.stamp(duplicate, created, duplicate.acknowledged_at)

@@ -40,7 +40,7 @@ PRIORITY_COLOURS = {
 }
 SLA_COLOURS = {
     SlaState.BREACHED: "danger",
-    SlaState.DUE_SOON: "warning",
+    SlaState.AT_RISK: "warning",
     SlaState.ON_TRACK: "success",
     SlaState.MET: "success",
     SlaState.MISSED: "danger",

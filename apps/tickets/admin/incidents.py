@@ -1,4 +1,5 @@
-"""Incidents: logged and edited through incident_create / incident_update, with their SLA clocks."""
+"""Incidents: logged and edited through incident_create / incident_update, with their SLA clocks; triaged with
+the workflow's steps as actions (incident_actions.py) and worked through in queues (queues.py)."""
 
 from django.contrib import admin
 from django.utils import timezone
@@ -18,7 +19,17 @@ from ..models import IncidentTicket
 from ..resources import IncidentTicketResource
 from ..services import INCIDENT_EDITABLE_FIELDS, incident_create, incident_update
 from ..sla import SlaState, incident_sla_q, incident_sla_state
-from .common import INCIDENT_STATUS_COLOURS, PEOPLE_SEARCH, RECORD_FIELDSET, SEVERITY_COLOURS, SLA_COLOURS, TicketAdmin
+from .common import (
+    INCIDENT_STATUS_COLOURS,
+    PEOPLE_SEARCH,
+    RECORD_FIELDSET,
+    SEVERITY_COLOURS,
+    SLA_COLOURS,
+    TicketAdmin,
+    minutes_label,
+)
+from .incident_actions import IncidentActionsMixin
+from .queues import IncidentQueueFilter, IncidentQueuesMixin, resolve_clock, response_clock
 
 
 class IncidentAdminForm(ServiceValidatedForm):
@@ -39,7 +50,7 @@ class IncidentSlaFilter(DropdownFilter):
     def lookups(self, request, model_admin):
         return [
             (SlaState.BREACHED, "Breached (open)"),
-            (SlaState.DUE_SOON, "Due within the hour"),
+            (SlaState.AT_RISK, "At risk (last quarter of a window)"),
             (SlaState.ON_TRACK, "On track (open)"),
             (SlaState.MISSED, "Missed (resolved late)"),
             (SlaState.MET, "Met"),
@@ -52,7 +63,9 @@ class IncidentSlaFilter(DropdownFilter):
 
 
 @admin.register(IncidentTicket)
-class IncidentTicketAdmin(TicketAdmin):
+class IncidentTicketAdmin(IncidentActionsMixin, IncidentQueuesMixin, TicketAdmin):
+    """Incidents, their queues, and the workflow's steps as actions (incident_actions.py, queues.py)."""
+
     resource_classes = [IncidentTicketResource]
     form = IncidentAdminForm
     list_display = [
@@ -64,12 +77,13 @@ class IncidentTicketAdmin(TicketAdmin):
         "sla_label",
         "assignee",
         "occurred_at",
-        "response_due_at",
-        "resolve_due_at",
+        "response_due",
+        "resolve_due",
     ]
     list_display_links = ["reference", "title"]
     list_select_related = ["facility", "assignee", "incident_type"]
     list_filter = [
+        IncidentQueueFilter,
         ("status", MultipleChoicesDropdownFilter),
         ("severity", ChoicesDropdownFilter),
         IncidentSlaFilter,
@@ -120,6 +134,8 @@ class IncidentTicketAdmin(TicketAdmin):
                     "sla_status",
                     "response_due_at",
                     "resolve_due_at",
+                    "on_hold_since",
+                    "held_time",
                     "acknowledged_at",
                     "resolved_at",
                     "closed_at",
@@ -136,6 +152,8 @@ class IncidentTicketAdmin(TicketAdmin):
         "sla_status",
         "response_due_at",
         "resolve_due_at",
+        "on_hold_since",
+        "held_time",
         "acknowledged_at",
         "resolved_at",
         "closed_at",
@@ -145,8 +163,11 @@ class IncidentTicketAdmin(TicketAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        # the reporter is chosen when the incident is logged, and kept
-        return [*self.readonly_fields, "reporter"] if obj is not None else self.readonly_fields
+        # The reporter is chosen when the incident is logged, and kept. Once logged, the assignee and the
+        # severity change through the actions (assign, set severity), which triage, check and notify.
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, "reporter", "assignee", "severity"]
 
     def get_changeform_initial_data(self, request):
         return {
@@ -194,3 +215,19 @@ class IncidentTicketAdmin(TicketAdmin):
     @display(description="SLA")
     def sla_status(self, obj):
         return display_for_label(self.sla_label(obj), "-", SLA_COLOURS)
+
+    @display(description="Response due at", ordering="response_due_at")
+    def response_due(self, obj):
+        return response_clock(obj, now=timezone.now())
+
+    @display(description="Resolve due at", ordering="resolve_due_at")
+    def resolve_due(self, obj):
+        return resolve_clock(obj, now=timezone.now())
+
+    @display(description="Time held")
+    def held_time(self, obj):
+        """Time on hold so far, the current hold included: the resolve due time moves by as much on resuming."""
+        held = obj.held_seconds or 0
+        if obj.on_hold_since is not None:
+            held += max(0, int((timezone.now() - obj.on_hold_since).total_seconds()))
+        return minutes_label(held / 60) if held else "-"

@@ -21,6 +21,7 @@ from ..models import ServiceTicket
 from ..resources import ServiceTicketResource
 from ..services import SERVICE_TICKET_EDITABLE_FIELDS, service_ticket_create, service_ticket_update
 from .common import PEOPLE_SEARCH, PRIORITY_COLOURS, RECORD_FIELDSET, SERVICE_STATUS_COLOURS, TicketAdmin
+from .service_ticket_actions import ServiceTicketActionsMixin
 
 
 class ServiceOverdueFilter(DropdownFilter):
@@ -41,7 +42,9 @@ class ServiceOverdueFilter(DropdownFilter):
 
 
 @admin.register(ServiceTicket)
-class ServiceTicketAdmin(TicketAdmin):
+class ServiceTicketAdmin(ServiceTicketActionsMixin, TicketAdmin):
+    """Service tickets, with the workflow's steps as actions (service_ticket_actions.py)."""
+
     resource_classes = [ServiceTicketResource]
     list_display = [
         "reference",
