@@ -155,6 +155,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Broadcast Operations
 # Where the console is reached from outside: links in e-mails sent by tasks (which have no request to ask).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://localhost:8000").rstrip("/")
 
+# --- Rostering -----------------------------------------------------------------
+# Hours of rest a person has at least between two shifts, and the longest shift (elapsed time, so DST counts).
+SHIFT_MIN_REST_HOURS = env.float("SHIFT_MIN_REST_HOURS", default=8)
+SHIFT_MAX_HOURS = env.float("SHIFT_MAX_HOURS", default=12)
+# Hours of shifts in a Monday–Sunday week (the location's time zone) over which the console warns (never blocks).
+SHIFT_WEEKLY_HOURS_WARNING = env.float("SHIFT_WEEKLY_HOURS_WARNING", default=48)
+
 # --- Auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -5,10 +5,14 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from apps.core.health import healthz
+from apps.scheduling.admin_roster import roster_view
+from apps.scheduling.calendar_feed import calendar_feed
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
+    path("admin/scheduling/roster/", admin.site.admin_view(roster_view), name="scheduling_roster"),
     path("admin/", admin.site.urls),
 ]
 

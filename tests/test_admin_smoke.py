@@ -26,7 +26,7 @@ from apps.audit.models import ActivityEntry
 from apps.dataio.models import ImportJob
 from apps.facilities.models import Facility, Location
 from apps.notifications.models import OutboundEmail
-from apps.scheduling.models import ScheduledEvent, Shift, TimeOffRequest
+from apps.scheduling.models import CoverageRequirement, ScheduledEvent, Shift, TimeOffRequest
 from apps.tickets.models import IncidentTicket, IncidentType, ServiceTicket, TicketNote
 from apps.timesheets.models import TimeEntry
 from tests import factories as f
@@ -85,6 +85,9 @@ ROW_BUILDERS = {
     Shift: _shift,
     ScheduledEvent: _event,
     TimeOffRequest: lambda n: f.TimeOffRequestFactory(),
+    CoverageRequirement: lambda n: CoverageRequirement.objects.create(
+        facility=f.FacilityFactory(), position=f"Operator {n}"
+    ),
     TimeEntry: _time_entry,
     OutboundEmail: lambda n: f.OutboundEmailFactory(),
     ImportJob: _import_job,

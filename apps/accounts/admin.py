@@ -1,27 +1,32 @@
 """Console pages for people and roles. Other admins autocomplete users and groups through these."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.filters.admin import (
     BooleanRadioFilter,
     DropdownFilter,
 )
-from unfold.decorators import display
+from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from apps.core.admin import PortalModelAdmin
 from apps.core.admin_scope import ScopedAdminMixin, ScopedRelatedDropdownFilter
 from apps.facilities.admin_grants import GroupLocationScopeInline, UserLocationScopeInline
+from apps.scheduling.calendar_feed import calendar_url
 
-from .models import User
+from .models import CalendarFeed, User
 from .resources import UserResource
 from .selectors import groups_visible_to, users_visible_to
-from .services import user_create, user_update
+from .services import calendar_feed_issue, calendar_feed_revoke, user_create, user_update
 
 
 def _ordered(admin_obj, request, queryset):
@@ -71,6 +76,7 @@ class UserAdmin(DjangoUserAdmin, PortalModelAdmin):
     autocomplete_fields = ("home_location",)
     readonly_fields = ("last_login", "date_joined", "created_at", "updated_at")
     inlines = (UserLocationScopeInline,)
+    actions_detail = ("issue_calendar_link", "revoke_calendar_link")
 
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -107,6 +113,67 @@ class UserAdmin(DjangoUserAdmin, PortalModelAdmin):
             user_update(user=obj, by=request.user)
         else:
             user_create(user=obj, by=request.user)
+
+    # --- the private calendar link -------------------------------------------------------------------------------
+
+    def has_calendar_permission(self, request, object_id=None) -> bool:
+        return request.user.has_perm("accounts.change_user")
+
+    @action(description=_("Issue calendar link"), permissions=["calendar"], icon="calendar_month")
+    def issue_calendar_link(self, request, object_id):
+        person = get_object_or_404(self.get_queryset(request), pk=object_id)
+        had = CalendarFeed.objects.filter(user=person).exists()
+        explanation = _(
+            "%(person)s gets a private link to subscribe to their published shifts from any calendar app. "
+            "It is shown once, on the next page: copy it for them."
+        ) % {"person": person}
+        if had:
+            explanation = _("%(before)s Their current link stops working at once.") % {"before": explanation}
+        if request.method != "POST":
+            return self._calendar_page(request, person, _("Issue calendar link"), explanation, _("Issue link"))
+        try:
+            token = calendar_feed_issue(user=person, by=request.user)
+        except (PermissionDenied, ValidationError) as error:
+            self.message_user(request, " ".join(getattr(error, "messages", [str(error)])), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("Calendar link for %(person)s (shown once): %(url)s")
+                % {"person": person, "url": calendar_url(token)},
+                messages.SUCCESS,
+            )
+        return redirect(reverse("admin:accounts_user_change", args=[person.pk]))
+
+    @action(description=_("Revoke calendar link"), permissions=["calendar"], icon="event_busy")
+    def revoke_calendar_link(self, request, object_id):
+        person = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if request.method != "POST":
+            explanation = _("%(person)s's calendar link stops working; calendars subscribed to it empty.") % {
+                "person": person
+            }
+            return self._calendar_page(request, person, _("Revoke calendar link"), explanation, _("Revoke link"))
+        try:
+            revoked = calendar_feed_revoke(user=person, by=request.user)
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            if revoked:
+                self.message_user(request, _("The calendar link of %(person)s is revoked.") % {"person": person})
+            else:
+                self.message_user(request, _("%(person)s had no calendar link.") % {"person": person}, messages.WARNING)
+        return redirect(reverse("admin:accounts_user_change", args=[person.pk]))
+
+    def _calendar_page(self, request, person, title, explanation, button):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "explanation": explanation,
+            "button": button,
+            "opts": self.opts,
+            "original": person,
+            "cancel_url": reverse("admin:accounts_user_change", args=[person.pk]),
+        }
+        return TemplateResponse(request, "admin/accounts/calendar_link.html", context)
 
 
 admin.site.unregister(Group)

@@ -53,3 +53,24 @@ class User(TimeStampedModel, AbstractUser):
     def __str__(self) -> str:
         full_name = self.get_full_name()
         return f"{full_name} ({self.employee_id})" if full_name else self.username
+
+
+class CalendarFeed(TimeStampedModel):
+    """A person's private calendar link: whoever has the URL reads their published shifts, without logging in.
+
+    Only a SHA-256 of the token is kept: the link is shown once, when it is issued, and a lost or leaked link
+    is replaced (the old one stops working at once) or revoked.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    last_read_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # the hash is a secret's fingerprint, and reads are bookkeeping: neither belongs in the change history
+    history = PortalHistoricalRecords(excluded_fields=["token_hash", "last_read_at"])
+
+    class Meta:
+        verbose_name = "calendar link"
+
+    def __str__(self) -> str:
+        return f"Calendar link of {self.user}"

@@ -1,13 +1,15 @@
 """Writes on people: every path (admin, import, API, commands) creates and changes users here."""
 
+import hashlib
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from .models import SYSTEM_USERNAME, User
+from .models import SYSTEM_USERNAME, CalendarFeed, User
 
 SYSTEM_EMPLOYEE_ID = "SYSTEM"
 
@@ -97,3 +99,48 @@ def _system_user_create() -> User:
     account._change_reason = "System account created for the portal's automatic changes"
     # recorded as created by itself: it has its primary key by the time the history row is written
     return user_create(by=account, user=account)
+
+
+# --- calendar links -------------------------------------------------------------------------------------------------
+
+
+def calendar_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_may_manage_calendar(*, user: User, by: User | None) -> None:
+    """The person themself, or an administrator of people who can see them."""
+    if by is None or getattr(by, "is_system_account", False) or by.pk == user.pk:
+        return
+    from .selectors import users_visible_to
+
+    if by.has_perm("accounts.change_user") and users_visible_to(user=by).filter(pk=user.pk).exists():
+        return
+    raise PermissionDenied(f"You may not manage the calendar link of {user}.")
+
+
+@transaction.atomic
+def calendar_feed_issue(*, user: User, by: User | None) -> str:
+    """A new private calendar link for `user`; any earlier link stops working. Returns the token (shown once)."""
+    _check_may_manage_calendar(user=user, by=by)
+    if not user.is_active:
+        raise ValidationError(f"{user} is not active: an inactive person has no calendar.")
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.filter(user=user).delete()
+    feed = CalendarFeed(user=user, token_hash=calendar_token_hash(token))
+    feed._history_user = by
+    feed.full_clean(exclude=["token_hash"])
+    feed.save()
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, user: User, by: User | None) -> bool:
+    """Stop `user`'s calendar link working. False when they had none."""
+    _check_may_manage_calendar(user=user, by=by)
+    feed = CalendarFeed.objects.filter(user=user).first()
+    if feed is None:
+        return False
+    feed._history_user = by
+    feed.delete()
+    return True

@@ -34,7 +34,8 @@ def copy_history(
     history_type = "~" if update else "+"
     date = default_date or timezone.now()
     default_user_id = getattr(default_user, "pk", None)
-    tracked = {field.attname for field in history_model.tracked_fields}
+    # read through the tracked model's own fields: a file field's value is its name (simple-history's copy is text)
+    tracked = {field.attname: field for field in history_model.tracked_fields}
     ids = allocate_ids(history_model, len(objs), using=using)
     users = [getattr(getattr(obj, "_history_user", None), "pk", None) or default_user_id for obj in objs]
     reasons = [get_change_reason_from_object(obj) or default_change_reason for obj in objs]
@@ -56,7 +57,7 @@ def copy_history(
         elif attname in custom_historical_attrs:
             getter = (lambda value: lambda obj: value)(custom_historical_attrs[attname])
         elif attname in tracked:
-            getter = value_getter(field, connection)
+            getter = value_getter(tracked[attname], connection)
         else:
             getter = (lambda value: lambda obj: value)(field.get_default())  # e.g. request_id outside a change context
         columns.append(field.column)

@@ -43,6 +43,12 @@ def sidebar_navigation(request) -> list[dict]:
             "title": _("Scheduling"),
             "separator": True,
             "items": [
+                {
+                    "title": _("Roster"),
+                    "icon": "calendar_view_week",
+                    "link": reverse_lazy("scheduling_roster"),
+                    "permission": lambda request: request.user.has_perm("scheduling.view_shift"),
+                },
                 _item(_("Shifts"), "schedule", "scheduling", "shift"),
                 _item(_("Scheduled events"), "event", "scheduling", "scheduledevent"),
                 _item(_("Time off"), "beach_access", "scheduling", "timeoffrequest"),

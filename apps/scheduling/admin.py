@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
@@ -23,6 +24,7 @@ from apps.core.admin import PortalModelAdmin
 from apps.core.admin_forms import LocalRangeDateTimeFilter, ServiceAdminMixin
 from apps.core.admin_scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 
+from .admin_actions import ShiftActionsMixin, TimeOffActionsMixin
 from .choices import EventStatus, ShiftStatus, TimeOffStatus
 from .models import ScheduledEvent, Shift, TimeOffRequest
 from .resources import ScheduledEventResource, ShiftResource, TimeOffRequestResource
@@ -61,6 +63,8 @@ TIME_OFF_STATUS_COLOURS = {
     TimeOffStatus.CANCELLED: "info",
 }
 
+# a shift started from an empty cell of the roster is proposed at this length
+DEFAULT_SHIFT_LENGTH = timedelta(hours=8)
 TIMES_ENTERED_IN = _("Times are entered in %(zone)s; the lists show them in each facility's local time.") % {
     "zone": settings.TIME_ZONE
 }
@@ -112,7 +116,7 @@ class TimedRowDisplayMixin:
 
 
 @admin.register(Shift)
-class ShiftAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
+class ShiftAdmin(ShiftActionsMixin, ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
     resource_classes = [ShiftResource]
     list_display = (
         "person",
@@ -158,6 +162,22 @@ class ShiftAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
     @display(description=_("status"), ordering="status", label=SHIFT_STATUS_COLOURS)
     def status_label(self, obj: Shift) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
+
+    def get_changeform_initial_data(self, request):
+        """A new shift from the roster: `?starts_at=` an ISO moment with its offset (the roster writes the cell's
+        local 06:00); the form shows it in the zone times are entered in, and proposes an eight-hour shift."""
+        initial = super().get_changeform_initial_data(request)
+        raw = request.GET.get("starts_at")
+        initial.pop("starts_at", None)
+        if raw:
+            try:
+                starts_at = datetime.fromisoformat(raw)
+            except ValueError:
+                starts_at = None
+            if starts_at is not None and timezone.is_aware(starts_at):
+                initial["starts_at"] = timezone.localtime(starts_at)
+                initial["ends_at"] = timezone.localtime(starts_at + DEFAULT_SHIFT_LENGTH)
+        return initial
 
     def run_service(self, request, form, *, dry_run):
         if dry_run:
@@ -230,7 +250,7 @@ class ScheduledEventAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAd
 
 
 @admin.register(TimeOffRequest)
-class TimeOffRequestAdmin(ServiceAdminMixin, PortalModelAdmin):
+class TimeOffRequestAdmin(TimeOffActionsMixin, ServiceAdminMixin, PortalModelAdmin):
     resource_classes = [TimeOffRequestResource]
     list_display = ("person", "kind", "starts_on", "ends_on", "days", "status_label", "reviewed_by")
     list_select_related = ("user", "reviewed_by")
@@ -245,7 +265,7 @@ class TimeOffRequestAdmin(ServiceAdminMixin, PortalModelAdmin):
     autocomplete_fields = ("user", "reviewed_by")
     date_hierarchy = "starts_on"
     ordering = ("-starts_on", "user__last_name")
-    # Reviews are stamped by the review workflow (a later change), never typed in.
+    # Reviews are stamped by the approve / deny actions, never typed in.
     readonly_fields = ("reviewed_by", "reviewed_at", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("user", "kind", "starts_on", "ends_on", "reason")}),
@@ -277,3 +297,6 @@ class TimeOffRequestAdmin(ServiceAdminMixin, PortalModelAdmin):
         if form.instance._state.adding:
             return time_off_request_create(by=request.user, **fields)
         return time_off_request_update(time_off_request=form.instance, by=request.user, **fields)
+
+
+from . import admin_coverage  # noqa: E402, F401 - the coverage requirements admin (apps/scheduling/admin_coverage.py)

@@ -195,3 +195,45 @@ class TimeOffRequest(TimeStampedModel):
 
     def natural_key(self) -> tuple:
         return (self.user.employee_id, self.kind, self.starts_on)
+
+
+class CoverageRequirementManager(models.Manager):
+    def get_by_natural_key(self, facility_code: str, position: str):
+        return self.get(facility__code=facility_code, position=position)
+
+
+class CoverageRequirement(TimeStampedModel):
+    """A facility needs `people` of a position on shift around the clock ("MCR needs 1 operator 24/7").
+
+    The roster (apps.scheduling.roster) reports the local hours where fewer non-cancelled shifts cover.
+    """
+
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.CASCADE, related_name="coverage_requirements")
+    position = models.CharField(max_length=80, help_text='The role needed, as shifts name it, e.g. "MCR operator".')
+    people = models.PositiveSmallIntegerField(default=1, help_text="How many at once, around the clock.")
+
+    history = PortalHistoricalRecords()
+    objects = CoverageRequirementManager()
+
+    class Meta:
+        ordering = ["facility__code", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(people__gte=1),
+                name="coverage_needs_someone",
+                violation_error_message="A coverage requirement needs at least one person.",
+            ),
+            models.UniqueConstraint(
+                fields=["facility", "position"],
+                name="coverage_unique_facility_position",
+                violation_error_message="This facility already has a requirement for that position.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility.code} needs {self.people} × {self.position} 24/7"
+
+    def natural_key(self) -> tuple:
+        return (self.facility.code, self.position)
+
+    natural_key.dependencies = ["facilities.facility"]

@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.core.scope import register_selector, scoped
 
-from .models import ScheduledEvent, Shift, TimeOffRequest
+from .models import CoverageRequirement, ScheduledEvent, Shift, TimeOffRequest
 
 
 @register_selector(Shift)
@@ -51,3 +51,10 @@ def on_call_at(*, facility, at) -> QuerySet[Shift]:
         )
         .order_by("starts_at", "user__last_name", "pk")
     )
+
+
+@register_selector(CoverageRequirement)
+def coverage_requirements_visible_to(*, user) -> QuerySet[CoverageRequirement]:
+    """The requirements of the facilities at the locations `user` covers (administrators: all of them)."""
+    requirements = CoverageRequirement.objects.select_related("facility__location")
+    return scoped(requirements, user=user, location="facility__location")

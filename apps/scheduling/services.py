@@ -7,15 +7,14 @@ IntegrityError is turned back into the constraint's message (apps.core.saving), 
 transaction stays usable.
 """
 
-import bisect
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from apps.core.saving import instance_validate_and_save, person_lock, reject_unknown_fields
 from apps.core.scope import check_row_in_scope
@@ -23,6 +22,17 @@ from apps.facilities.models import Facility
 
 from .choices import EventStatus, ShiftStatus, TimeOffStatus
 from .models import ScheduledEvent, Shift, TimeOffRequest
+from .rules import (  # re-exported: the admin, the resources and the timesheets import them from here
+    ShiftRuleBook,
+    day_label,
+    days_span,
+    local_span,
+    location_zone,
+    person_name,
+    shift_warnings,
+)
+
+__all__ = ["ShiftRuleBook", "day_label", "local_span", "location_zone", "person_name", "shift_warnings"]
 
 SHIFT_FIELDS = frozenset({"user", "facility", "position", "starts_at", "ends_at", "status", "notes"})
 EVENT_FIELDS = frozenset({"title", "kind", "facility", "starts_at", "ends_at", "status"})
@@ -32,37 +42,6 @@ TIME_OFF_FIELDS = frozenset({"user", "kind", "starts_on", "ends_on", "reason", "
 LIVE_TIME_OFF_STATUSES = (TimeOffStatus.PENDING, TimeOffStatus.APPROVED)
 
 
-# --- wording ------------------------------------------------------------------------------------------
-
-
-def person_name(user) -> str:
-    return user.get_full_name() or user.username
-
-
-def day_label(day: date) -> str:
-    return f"{day.day} {day:%b}"
-
-
-def location_zone(facility: Facility) -> ZoneInfo:
-    return facility.location.timezone
-
-
-def local_span(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
-    """'from 06:00 to 14:00 on 3 Mar (Europe/London)', or with both days when it crosses midnight."""
-    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    if start.date() == end.date():
-        span = f"from {start:%H:%M} to {end:%H:%M} on {day_label(start.date())}"
-    else:
-        span = f"from {start:%H:%M} on {day_label(start.date())} to {end:%H:%M} on {day_label(end.date())}"
-    return f"{span} ({zone})"
-
-
-def _days_span(starts_on: date, ends_on: date) -> str:
-    if starts_on == ends_on:
-        return f"on {day_label(starts_on)} {starts_on.year}"
-    return f"from {day_label(starts_on)} to {day_label(ends_on)} {ends_on.year}"
-
-
 # --- shifts -------------------------------------------------------------------------------------------
 
 
@@ -70,150 +49,15 @@ def shift_validate(*, shift: Shift) -> None:
     """Rules across rows for a shift about to be saved; raises ValidationError naming what clashes.
 
     - it ends after it starts;
-    - unless cancelled, it does not overlap another non-cancelled shift of the same person
-      (half-open: a shift may start when the previous one ends);
+    - unless cancelled, it lasts at most SHIFT_MAX_HOURS, does not overlap another non-cancelled shift of
+      the same person (half-open: a shift may start when the previous one ends) and leaves at least
+      SHIFT_MIN_REST_HOURS of rest to that person's shifts before and after it (apps.scheduling.rules);
     - if published, it does not overlap an approved time off of the same person (time off days are
       whole days in the time zone of the shift's location).
     """
     if shift.starts_at is None or shift.ends_at is None or shift.user_id is None:
         return  # full_clean() reports the missing fields
     ShiftRuleBook.for_shifts([shift]).check(shift)
-
-
-class ShiftRuleBook:
-    """The shift rules for many shifts at once: the people's live shifts and approved time off in the
-    period are read in two queries, then each shift is checked in memory (imports of 100,000 rows).
-
-    `check(shift)` raises what `shift_validate` raises; `add(shift)` records an accepted shift, so the
-    next ones are checked against it too (two rows of one file cannot overlap either).
-    """
-
-    def __init__(self, *, shifts: Iterable[Shift] = (), time_off: Iterable[TimeOffRequest] = ()):
-        self._facilities: dict[int, Facility] = {}
-        # per person: the start times, sorted, and beside them (start, end, pk, shift) of each live shift
-        self._by_user: dict[int, tuple[list[datetime], list[tuple]]] = {}
-        self._entry_of: dict[int, tuple] = {}
-        self._time_off: dict[int, list[TimeOffRequest]] = {}
-        for existing in shifts:
-            self.add(existing)
-        for request in time_off:
-            self._time_off.setdefault(request.user_id, []).append(request)
-
-    @classmethod
-    def for_period(cls, *, user_ids: Iterable[int], starts_at: datetime, ends_at: datetime) -> "ShiftRuleBook":
-        user_ids = list(user_ids)
-        shifts = (
-            Shift.objects.filter(user_id__in=user_ids, starts_at__lt=ends_at, ends_at__gt=starts_at)
-            .exclude(status=ShiftStatus.CANCELLED)
-            .select_related("user", "facility__location")
-        )
-        return cls.with_shifts(shifts, user_ids=user_ids, period=(starts_at, ends_at))
-
-    @classmethod
-    def with_shifts(
-        cls, shifts: Iterable[Shift], *, user_ids: Iterable[int], period: tuple[datetime, datetime]
-    ) -> "ShiftRuleBook":
-        """A book over `shifts` (already read: all live shifts of `user_ids` in `period`) and their time off."""
-        starts_at, ends_at = period
-        # time off days are local: a day either side covers every time zone
-        time_off = TimeOffRequest.objects.filter(
-            user_id__in=list(user_ids),
-            status=TimeOffStatus.APPROVED,
-            starts_on__lte=(ends_at + timedelta(days=1)).date(),
-            ends_on__gte=(starts_at - timedelta(days=1)).date(),
-        ).select_related("user")
-        return cls(shifts=shifts, time_off=time_off)
-
-    @classmethod
-    def for_shifts(cls, shifts: list[Shift]) -> "ShiftRuleBook":
-        return cls.for_period(
-            user_ids={shift.user_id for shift in shifts},
-            starts_at=min(shift.starts_at for shift in shifts),
-            ends_at=max(shift.ends_at for shift in shifts),
-        )
-
-    def _facility(self, shift: Shift) -> Facility:
-        facility = self._facilities.get(shift.facility_id)
-        if facility is None:
-            cached = (
-                Shift.facility.is_cached(shift)
-                and shift.facility.location_id
-                and Facility.location.is_cached(shift.facility)
-            )
-            facility = (
-                shift.facility if cached else Facility.objects.select_related("location").get(pk=shift.facility_id)
-            )
-            self._facilities[shift.facility_id] = facility
-        return facility
-
-    def add(self, shift: Shift) -> None:
-        starts, entries = self._by_user.setdefault(shift.user_id, ([], []))
-        previous = self._entry_of.pop(shift.pk, None) if shift.pk is not None else None
-        if previous is not None:  # the shift moved or changed: forget where it was
-            index = bisect.bisect_left(starts, previous[0])
-            while entries[index] is not previous:
-                index += 1
-            del starts[index], entries[index]
-        if shift.status != ShiftStatus.CANCELLED:
-            entry = (shift.starts_at, shift.ends_at, shift.pk, shift)
-            index = bisect.bisect_right(starts, shift.starts_at)
-            starts.insert(index, shift.starts_at)
-            entries.insert(index, entry)
-            if shift.pk is not None:
-                self._entry_of[shift.pk] = entry
-
-    def _clash(self, shift: Shift) -> Shift | None:
-        starts, entries = self._by_user.get(shift.user_id, ((), ()))
-        index = bisect.bisect_left(starts, shift.starts_at)
-        # live shifts of one person never overlap, so only the nearest earlier one can reach into this one
-        before = index - 1
-        while before >= 0 and shift.pk is not None and entries[before][2] == shift.pk:
-            before -= 1
-        if before >= 0 and entries[before][1] > shift.starts_at:
-            return entries[before][3]
-        count = len(entries)
-        while index < count and entries[index][0] < shift.ends_at:
-            if shift.pk is None or entries[index][2] != shift.pk:
-                return entries[index][3]
-            index += 1
-        return None
-
-    def check(self, shift: Shift) -> None:
-        if shift.ends_at <= shift.starts_at:
-            raise ValidationError({"ends_at": ValidationError("A shift must end after it starts.", code="ends_before")})
-        errors: dict[str, list[ValidationError]] = {}
-        if shift.status != ShiftStatus.CANCELLED:
-            clash = self._clash(shift)
-            if clash is not None:
-                message = (
-                    f"{person_name(clash.user)} already has a shift at {clash.facility.code} "
-                    f"{local_span(clash.starts_at, clash.ends_at, location_zone(clash.facility))}."
-                )
-                errors.setdefault("starts_at", []).append(ValidationError(message, code="shift_overlap"))
-        if shift.status == ShiftStatus.PUBLISHED and shift.facility_id is not None:
-            zone = location_zone(self._facility(shift))
-            first_day = shift.starts_at.astimezone(zone).date()
-            last_day = (shift.ends_at - timedelta(microseconds=1)).astimezone(zone).date()  # the end is exclusive
-            time_off = min(
-                (
-                    request
-                    for request in self._time_off.get(shift.user_id, ())
-                    if request.starts_on <= last_day and request.ends_on >= first_day
-                ),
-                key=lambda request: request.starts_on,
-                default=None,
-            )
-            if time_off is not None:
-                message = (
-                    f"{person_name(time_off.user)} has approved {time_off.get_kind_display().lower()} time off "
-                    f"{_days_span(time_off.starts_on, time_off.ends_on)}: a published shift cannot overlap it "
-                    f"(keep it as a draft, or change the dates)."
-                )
-                # not keyed on "status": full_clean() would then skip that field, and the overlap constraint's
-                # condition (status != cancelled) cannot be checked without it
-                errors.setdefault(NON_FIELD_ERRORS, []).append(ValidationError(message, code="shift_over_time_off"))
-        if errors:
-            raise ValidationError(errors)
 
 
 def _in_scope_then(*, by, row, location_path="facility__location", field="facility", owner=None, validate) -> None:
@@ -397,7 +241,7 @@ def time_off_request_validate(*, time_off_request: TimeOffRequest, pending: Iter
     if clash is not None:
         message = (
             f"{person_name(clash.user)} already has {clash.get_status_display().lower()} "
-            f"{clash.get_kind_display().lower()} time off {_days_span(clash.starts_on, clash.ends_on)}."
+            f"{clash.get_kind_display().lower()} time off {days_span(clash.starts_on, clash.ends_on)}."
         )
         raise ValidationError({"starts_on": ValidationError(message, code="time_off_overlap")})
 
@@ -434,3 +278,66 @@ def time_off_request_update(*, time_off_request: TimeOffRequest, by=None, **fiel
     for name, value in fields.items():
         setattr(time_off_request, name, value)
     return _time_off_request_save(time_off_request=time_off_request, by=by)
+
+
+# --- time off review -----------------------------------------------------------------------------------------
+
+
+def shifts_over_time_off(*, time_off_request: TimeOffRequest) -> list[Shift]:
+    """The person's live shifts on any of the request's days (days in each shift's location time zone)."""
+    request = time_off_request
+    begins = datetime.combine(request.starts_on - timedelta(days=1), time(0), tzinfo=UTC)
+    ends = datetime.combine(request.ends_on + timedelta(days=2), time(0), tzinfo=UTC)
+    candidates = (
+        Shift.objects.filter(user_id=request.user_id, starts_at__lt=ends, ends_at__gt=begins)
+        .exclude(status=ShiftStatus.CANCELLED)
+        .select_related("user", "facility__location")
+        .order_by("starts_at")
+    )
+    overlapping = []
+    for shift in candidates:
+        zone = location_zone(shift.facility)
+        first_day = shift.starts_at.astimezone(zone).date()
+        last_day = (shift.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
+        if first_day <= request.ends_on and last_day >= request.starts_on:
+            overlapping.append(shift)
+    return overlapping
+
+
+def _time_off_review(*, time_off_request: TimeOffRequest, status: str, by, note: str) -> None:
+    request = time_off_request
+    if request.status != TimeOffStatus.PENDING:
+        raise ValidationError(f"it is {request.get_status_display().lower()}, not pending.", code="not_pending")
+    if by is not None and request.user_id == by.pk:
+        raise ValidationError("nobody reviews their own request.", code="own_request")
+    request.status, request.reviewed_by, request.reviewed_at = status, by, timezone.now()
+    request.review_note = note
+    _time_off_request_save(time_off_request=request, by=by)
+
+
+@transaction.atomic
+def time_off_request_approve(
+    *, time_off_request: TimeOffRequest, by, note: str = "", cancel_overlapping: bool = False
+) -> list[Shift]:
+    """Approve a pending request and e-mail the requester; return the person's live shifts on those days,
+    cancelled first when `cancel_overlapping` (otherwise they stay, and the console lists them)."""
+    from .notifications import time_off_reviewed_notify
+
+    _time_off_review(time_off_request=time_off_request, status=TimeOffStatus.APPROVED, by=by, note=note)
+    overlapping = shifts_over_time_off(time_off_request=time_off_request)
+    if cancel_overlapping:
+        for shift in overlapping:
+            shift_update(shift=shift, status=ShiftStatus.CANCELLED, by=by)
+    time_off_reviewed_notify(
+        time_off_request=time_off_request, cancelled_shifts=overlapping if cancel_overlapping else ()
+    )
+    return overlapping
+
+
+@transaction.atomic
+def time_off_request_deny(*, time_off_request: TimeOffRequest, by, note: str = "") -> TimeOffRequest:
+    from .notifications import time_off_reviewed_notify
+
+    _time_off_review(time_off_request=time_off_request, status=TimeOffStatus.DENIED, by=by, note=note)
+    time_off_reviewed_notify(time_off_request=time_off_request)
+    return time_off_request

@@ -7,12 +7,10 @@ a reason and queues e-mails. The table only has to answer "from which statuses, 
 console reads it to say why a transition is refused.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils.text import capfirst
 
 from apps.core.scope import is_live, location_in_scope, sees_everything
 
@@ -98,39 +96,3 @@ _PARTICIPLES = {
 
 def _past_participle(verb: str) -> str:
     return _PARTICIPLES.get(verb, verb)
-
-
-# --- many tickets at once -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    ticket: object
-    done: bool
-    message: str  # what happened, or why the ticket was skipped
-
-
-def for_each_ticket(tickets: Iterable, step: Callable[[object], str]) -> list[Outcome]:
-    """Run `step` on each ticket in its own savepoint: one refused ticket is skipped, the others go ahead.
-
-    `step` returns what it did ("assigned to Alex Doe"); a ValidationError it raises becomes the reason
-    the ticket was skipped. The caller's request (and its change context) makes every change of the run
-    share one request id in history.
-    """
-    outcomes = []
-    for ticket in tickets:
-        try:
-            with transaction.atomic():
-                message = step(ticket)
-        except ValidationError as error:
-            outcomes.append(Outcome(ticket=ticket, done=False, message=error_text(error)))
-        else:
-            outcomes.append(Outcome(ticket=ticket, done=True, message=message))
-    return outcomes
-
-
-def error_text(error: ValidationError) -> str:
-    """A ValidationError as one sentence or a few, without field names a user never sees."""
-    if hasattr(error, "error_dict"):
-        return " ".join(capfirst(str(message)) for messages in error.message_dict.values() for message in messages)
-    return " ".join(str(message) for message in error.messages)

@@ -1,16 +1,24 @@
-"""Console page for time entries; writes go through apps.timesheets.services (see apps.scheduling.admin)."""
+"""Console page for time entries; writes go through apps.timesheets.services (see apps.scheduling.admin).
 
-from django.contrib import admin
+Supervisors approve or reject the selected entries in bulk (each in its own savepoint, reported per entry), and
+the list shows beside each entry its person's total for that Monday–Sunday week (submitted and approved
+entries; rejected ones do not count), computed in SQL.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
     RangeDateFilter,
 )
-from unfold.decorators import display
+from unfold.decorators import action, display
 
 from apps.core.admin import PortalModelAdmin
 from apps.core.admin_forms import ServiceAdminMixin
 from apps.core.admin_scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
+from apps.core.batch import for_each
 from apps.scheduling.admin import local_day_time
 from apps.scheduling.services import person_name
 
@@ -18,7 +26,15 @@ from .choices import Activity, TimeEntryStatus
 from .models import TimeEntry
 from .resources import TimeEntryResource
 from .selectors import time_entries_visible_to
-from .services import TIME_ENTRY_FIELDS, hours_label, time_entry_create, time_entry_update, time_entry_validate
+from .services import (
+    TIME_ENTRY_FIELDS,
+    hours_label,
+    time_entry_approve,
+    time_entry_create,
+    time_entry_reject,
+    time_entry_update,
+    time_entry_validate,
+)
 
 TIME_ENTRY_STATUS_COLOURS = {
     TimeEntryStatus.SUBMITTED: "warning",
@@ -34,10 +50,33 @@ ACTIVITY_COLOURS = {
 }
 
 
+def week_minutes() -> Subquery:
+    """The person's minutes (rejected entries aside) in the Monday–Sunday week of the row's work date."""
+    same_week = (
+        TimeEntry.objects.annotate(week=TruncWeek("work_date"))
+        .filter(user=OuterRef("user"), week=OuterRef("entry_week"))
+        .exclude(status=TimeEntryStatus.REJECTED)
+        .order_by()
+        .values("user")
+        .annotate(total=Sum("minutes"))
+        .values("total")
+    )
+    return Subquery(same_week, output_field=IntegerField())
+
+
 @admin.register(TimeEntry)
 class TimeEntryAdmin(ServiceAdminMixin, PortalModelAdmin):
     resource_classes = [TimeEntryResource]
-    list_display = ("person", "work_date", "activity_label", "duration", "linked_item", "status_label", "reviewed_by")
+    list_display = (
+        "person",
+        "work_date",
+        "activity_label",
+        "duration",
+        "week_total",
+        "linked_item",
+        "status_label",
+        "reviewed_by",
+    )
     list_select_related = ("user", "shift__facility__location", "incident", "service_ticket", "reviewed_by")
     list_filter = (
         ("status", ChoicesDropdownFilter),
@@ -58,7 +97,8 @@ class TimeEntryAdmin(ServiceAdminMixin, PortalModelAdmin):
     autocomplete_fields = ("user", "shift", "incident", "service_ticket", "reviewed_by")
     date_hierarchy = "work_date"
     ordering = ("-work_date", "user__last_name")
-    # Reviews are stamped by the approval workflow (a later change), never typed in.
+    actions = ["approve_selected", "reject_selected"]
+    # Reviews are stamped by the approve / reject actions, never typed in.
     readonly_fields = ("reviewed_by", "reviewed_at", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("user", "work_date", "minutes", "activity")}),
@@ -71,7 +111,33 @@ class TimeEntryAdmin(ServiceAdminMixin, PortalModelAdmin):
     )
 
     def visible_to(self, user):
-        return time_entries_visible_to(user=user).select_related("reviewed_by")
+        return (
+            time_entries_visible_to(user=user)
+            .select_related("reviewed_by")
+            .annotate(entry_week=TruncWeek("work_date"))
+            .annotate(week_minutes=week_minutes())
+        )
+
+    @display(description=_("person's week"), ordering="week_minutes")
+    def week_total(self, obj: TimeEntry) -> str:
+        return hours_label(obj.week_minutes or 0)
+
+    @action(description=_("Approve the selected entries"), permissions=["change"], icon="check")
+    def approve_selected(self, request, queryset):
+        self._review(request, queryset, time_entry_approve, "Approved")
+
+    @action(description=_("Reject the selected entries"), permissions=["change"], icon="block")
+    def reject_selected(self, request, queryset):
+        self._review(request, queryset, time_entry_reject, "Rejected")
+
+    def _review(self, request, queryset, service, verb: str) -> None:
+        outcomes = for_each(list(queryset), lambda entry: service(time_entry=entry, by=request.user) and "")
+        done = [outcome.item for outcome in outcomes if outcome.done]
+        if done:
+            listed = "; ".join(str(entry) for entry in done[:20]) + (" …" if len(done) > 20 else "")
+            self.message_user(request, f"{verb} {len(done)}: {listed}.", messages.SUCCESS)
+        for outcome in [outcome for outcome in outcomes if not outcome.done][:20]:
+            self.message_user(request, f"Skipped {outcome.item}: {outcome.message}", messages.WARNING)
 
     @display(description=_("person"), ordering="user__last_name", header=True)
     def person(self, obj: TimeEntry) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from apps.core.saving import instance_validate_and_save, person_lock, reject_unknown_fields
 from apps.core.scope import check_row_in_scope
@@ -160,3 +161,28 @@ def time_entry_update(*, time_entry: TimeEntry, by=None, **fields: Any) -> TimeE
     for name, value in fields.items():
         setattr(time_entry, name, value)
     return _time_entry_save(time_entry=time_entry, by=by)
+
+
+# --- review --------------------------------------------------------------------------------------------------
+
+
+def _time_entry_review(*, time_entry: TimeEntry, status: str, by) -> TimeEntry:
+    if time_entry.status != TimeEntryStatus.SUBMITTED:
+        raise ValidationError(
+            f"it is {time_entry.get_status_display().lower()}, not submitted.", code="time_entry_not_submitted"
+        )
+    if by is not None and time_entry.user_id == by.pk:
+        raise ValidationError("nobody reviews their own time.", code="time_entry_own")
+    time_entry.status, time_entry.reviewed_by, time_entry.reviewed_at = status, by, timezone.now()
+    return _time_entry_save(time_entry=time_entry, by=by)
+
+
+@transaction.atomic
+def time_entry_approve(*, time_entry: TimeEntry, by) -> TimeEntry:
+    """Approve a submitted entry (scope and the day's rules checked again), stamping who and when."""
+    return _time_entry_review(time_entry=time_entry, status=TimeEntryStatus.APPROVED, by=by)
+
+
+@transaction.atomic
+def time_entry_reject(*, time_entry: TimeEntry, by) -> TimeEntry:
+    return _time_entry_review(time_entry=time_entry, status=TimeEntryStatus.REJECTED, by=by)

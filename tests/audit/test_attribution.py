@@ -64,6 +64,21 @@ def test_bulk_write_rows_share_the_context():
     assert ActivityEntry.objects.filter(request_id=context.request_id).count() == 3
 
 
+@pytest.mark.postgres
+def test_a_large_bulk_write_copies_file_fields_as_their_names():
+    """Past COPY_MIN_ROWS the history rows go through COPY; a file field's history value is its name, not its file."""
+    from apps.accounts.models import User
+    from apps.core.bulk import COPY_MIN_ROWS
+
+    people = [
+        User(username=f"bulk{n}", employee_id=f"B{n:05d}", avatar=f"avatars/bulk{n}.png") for n in range(COPY_MIN_ROWS)
+    ]
+
+    bulk_create_with_history(people, User)
+
+    assert User.history.filter(username="bulk7").get().avatar == "avatars/bulk7.png"
+
+
 def test_a_bulk_update_over_forty_rows_reads_as_one_event():
     supervisor = UserFactory()
     locations = LocationFactory.create_batch(40)

@@ -147,6 +147,7 @@ def test_the_preview_shows_counts_and_every_row_and_writes_nothing(root_client, 
 
 def test_the_row_list_stops_at_a_thousand_rows(root_client, settings, mcr):
     settings.IMPORT_BACKGROUND_ROWS = 5000
+    settings.SHIFT_MIN_REST_HOURS = 0  # half-hour shifts half an hour apart: many rows, no rest between
     people = [UserFactory(employee_id=f"E3{n:04d}", home_location=mcr.location) for n in range(2)]
     rows = [
         row(employee=person.employee_id, day=1 + n % 28, start=f"{n // 28:02d}:00", end=f"{n // 28:02d}:30")

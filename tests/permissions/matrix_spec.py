@@ -40,7 +40,7 @@ from apps.core.roles import Role
 from apps.dataio.models import ImportJob
 from apps.facilities.models import Facility, Location
 from apps.notifications.models import OutboundEmail
-from apps.scheduling.models import ScheduledEvent, Shift, TimeOffRequest
+from apps.scheduling.models import CoverageRequirement, ScheduledEvent, Shift, TimeOffRequest
 from apps.tickets.models import IncidentTicket, IncidentType, ServiceTicket, TicketNote
 from apps.timesheets.models import TimeEntry
 from tests import factories as f
@@ -167,7 +167,11 @@ MODEL_SPECS: dict[type, ModelSpec] = {
         Scope.LOCATION, Place.new_location, object_permissions="facilities.add_locationuserobjectpermission"
     ),
     Facility: ModelSpec(Scope.LOCATION, lambda place: f.FacilityFactory(location=place.location)),
-    User: ModelSpec(Scope.LOCATION, _user),  # home_location (and the user themself)
+    User: ModelSpec(  # home_location (and the user themself)
+        Scope.LOCATION,
+        _user,
+        action_permissions={"calendar": "accounts.change_user"},  # UserAdmin.has_calendar_permission
+    ),
     Group: ModelSpec(Scope.MEMBER, _group),
     IncidentType: ModelSpec(Scope.REFERENCE, lambda place: f.IncidentTypeFactory()),
     IncidentTicket: ModelSpec(
@@ -190,6 +194,10 @@ MODEL_SPECS: dict[type, ModelSpec] = {
     Shift: ModelSpec(Scope.LOCATION, lambda place: f.ShiftFactory(user=place.person, facility=place.facility)),
     ScheduledEvent: ModelSpec(Scope.LOCATION, lambda place: f.ScheduledEventFactory(facility=place.facility)),
     TimeOffRequest: ModelSpec(Scope.LOCATION, lambda place: f.TimeOffRequestFactory(user=place.person)),
+    CoverageRequirement: ModelSpec(
+        Scope.LOCATION,
+        lambda place: CoverageRequirement.objects.create(facility=place.facility, position=f"Operator {next(_n)}"),
+    ),
     TimeEntry: ModelSpec(Scope.LOCATION, _time_entry),
     OutboundEmail: ModelSpec(
         Scope.ADMIN_ONLY,

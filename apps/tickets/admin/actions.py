@@ -7,7 +7,7 @@ it into the two admin actions that run it:
   answers with the form (an intermediate page, like Django's delete confirmation) that posts back to the
   changelist with the same `action`, the selected ids and an `apply` marker. Invalid input shows the form
   again with its errors and writes nothing. Valid input runs the step on each ticket in its own savepoint
-  (`for_each_ticket`): a ticket the service refuses is skipped, with the service's reason, and the others go
+  (`for_each`): a ticket the service refuses is skipped, with the service's reason, and the others go
   ahead; the messages say which were done and why any were skipped.
 - on a ticket's page (an unfold detail action, `<id>/<step>/`): GET shows the form (or, for a step without
   input, a confirmation), POST applies it in one transaction. A refusal shows the form again with the reason,
@@ -31,7 +31,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.decorators import action
 
-from ..transitions import Outcome, for_each_ticket, is_supervisor_of
+from apps.core.batch import Outcome, for_each
+
+from ..transitions import is_supervisor_of
 from .forms import TicketActionForm
 
 APPLY = "apply"  # the intermediate form's marker: this POST carries the form's input
@@ -141,7 +143,7 @@ class TicketActionsMixin:
             if not (applying and form.is_valid()):
                 return self.render_step_form(request, step, form, tickets, bulk=True)
             data = form.cleaned_data
-        outcomes = for_each_ticket(tickets, lambda ticket: step.apply(ticket, by=request.user, data=data))
+        outcomes = for_each(tickets, lambda ticket: step.apply(ticket, by=request.user, data=data))
         self.report_outcomes(request, step, data, outcomes)
         return None  # Django goes back to the list, filters kept
 
@@ -149,12 +151,12 @@ class TicketActionsMixin:
         done = [outcome for outcome in outcomes if outcome.done]
         skipped = [outcome for outcome in outcomes if not outcome.done]
         if done:
-            listed = ", ".join(f"{o.ticket.reference} ({o.message})" if o.message else o.ticket.reference for o in done)
+            listed = ", ".join(f"{o.item.reference} ({o.message})" if o.message else o.item.reference for o in done)
             self.message_user(request, f"{step.report(data, ticket_count(len(done)))}: {listed}.", messages.SUCCESS)
         for outcome in skipped[:MAX_SKIPPED_MESSAGES]:
-            self.message_user(request, f"{outcome.ticket.reference} skipped: {outcome.message}", messages.WARNING)
+            self.message_user(request, f"{outcome.item.reference} skipped: {outcome.message}", messages.WARNING)
         if len(skipped) > MAX_SKIPPED_MESSAGES:
-            more = [outcome.ticket.reference for outcome in skipped[MAX_SKIPPED_MESSAGES:]]
+            more = [outcome.item.reference for outcome in skipped[MAX_SKIPPED_MESSAGES:]]
             self.message_user(request, f"Also skipped: {', '.join(more)}.", messages.WARNING)
 
     # --- a ticket's page --------------------------------------------------------------------------------------

@@ -1,0 +1,305 @@
+"""The roster grid's data: one location's week, in its own time zone, from a fixed handful of queries.
+
+`roster_week()` reads the week's people, shifts, approved time off, events and coverage requirements (one
+query each, however many rows) and lays them out in memory as two grids of local days:
+
+- people × days: the people based at the location plus anyone with a shift there that week;
+- facilities × days: shifts, scheduled events and coverage gaps per facility.
+
+A shift shows on the local day it starts, with its local times (a 22:00–06:00 shift sits on its first day).
+Coverage gaps are computed per facility and local day over half-open intervals of aware datetimes, so a
+23- or 25-hour day at a DST change is measured as it really is.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.urls import reverse
+
+from apps.accounts.models import User
+from apps.facilities.models import Facility
+
+from .choices import EventStatus, ShiftStatus, TimeOffStatus
+from .models import CoverageRequirement, ScheduledEvent, Shift, TimeOffRequest
+from .selectors import shifts_visible_to
+
+DAYS_IN_WEEK = 7
+# where a shift started from an empty cell begins, in local time
+NEW_SHIFT_STARTS = time(6, 0)
+
+
+def week_start_of(day: date) -> date:
+    """The Monday of `day`'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Local hours of one day where fewer than `needed` people of `position` are on shift."""
+
+    position: str
+    needed: int
+    starts_at: datetime  # aware, in the location's zone
+    ends_at: datetime
+    day_ends_at: datetime
+
+    @property
+    def label(self) -> str:
+        end = "24:00" if self.ends_at >= self.day_ends_at else f"{self.ends_at:%H:%M}"
+        return f"{self.starts_at:%H:%M}–{end}"
+
+
+@dataclass
+class ShiftItem:
+    shift: Shift
+    starts: datetime  # local
+    ends: datetime  # local
+
+    @property
+    def times(self) -> str:
+        suffix = "" if self.ends.date() == self.starts.date() else " (+1)"
+        return f"{self.starts:%H:%M}–{self.ends:%H:%M}{suffix}"
+
+    @property
+    def status(self) -> str:
+        return self.shift.status
+
+    @property
+    def url(self) -> str:
+        return reverse("admin:scheduling_shift_change", args=[self.shift.pk])
+
+
+@dataclass
+class EventItem:
+    event: ScheduledEvent
+    starts: datetime
+    ends: datetime
+
+    @property
+    def times(self) -> str:
+        return f"{self.starts:%H:%M}–{self.ends:%H:%M}"
+
+    @property
+    def url(self) -> str:
+        return reverse("admin:scheduling_scheduledevent_change", args=[self.event.pk])
+
+
+@dataclass
+class Cell:
+    day: date
+    add_url: str = ""
+    shifts: list[ShiftItem] = field(default_factory=list)
+    time_off: list[TimeOffRequest] = field(default_factory=list)
+    events: list[EventItem] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.shifts or self.time_off or self.events)
+
+
+@dataclass
+class Row:
+    title: str
+    subtitle: str
+    cells: list[Cell]
+    based_here: bool = True
+
+
+@dataclass
+class RosterWeek:
+    location: object
+    zone: ZoneInfo
+    week_start: date
+    days: list[date]
+    people: list[Row]
+    facilities: list[Row]
+
+    @property
+    def previous_week(self) -> date:
+        return self.week_start - timedelta(days=DAYS_IN_WEEK)
+
+    @property
+    def next_week(self) -> date:
+        return self.week_start + timedelta(days=DAYS_IN_WEEK)
+
+    @property
+    def gap_count(self) -> int:
+        return sum(len(cell.gaps) for row in self.facilities for cell in row.cells)
+
+
+def roster_week(*, user, location, week_start: date) -> RosterWeek:
+    """The grids of `location`'s week starting `week_start` (a local Monday), as `user` may see them.
+
+    The caller checks that `location` is one `user` may see (locations_visible_to).
+    """
+    zone = location.timezone
+    week_start = week_start_of(week_start)
+    days = [week_start + timedelta(days=offset) for offset in range(DAYS_IN_WEEK)]
+    window_start, window_end = local_midnight(days[0], zone), local_midnight(days[-1] + timedelta(days=1), zone)
+
+    facilities = list(Facility.objects.filter(location=location).order_by("code"))
+    shifts = list(
+        shifts_visible_to(user=user)
+        .filter(facility__location=location, starts_at__lt=window_end, ends_at__gt=window_start)
+        .select_related("user", "facility")
+        .order_by("starts_at", "pk")
+    )
+    working_here = {shift.user_id for shift in shifts}
+    people = list(
+        User.objects.filter(Q(home_location=location, is_active=True) | Q(pk__in=working_here)).order_by(
+            "last_name", "first_name", "pk"
+        )
+    )
+    time_off = list(
+        TimeOffRequest.objects.filter(
+            status=TimeOffStatus.APPROVED,
+            user__in=[person.pk for person in people],
+            starts_on__lte=days[-1],
+            ends_on__gte=days[0],
+        ).order_by("starts_on", "pk")
+    )
+    events = list(
+        ScheduledEvent.objects.filter(facility__location=location, starts_at__lt=window_end, ends_at__gt=window_start)
+        .exclude(status=EventStatus.CANCELLED)
+        .order_by("starts_at", "pk")
+    )
+    requirements = list(
+        CoverageRequirement.objects.filter(facility__location=location).order_by("facility__code", "position")
+    )
+
+    shift_items = [
+        ShiftItem(shift, shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)) for shift in shifts
+    ]
+    by_person_day: dict[tuple[int, date], list[ShiftItem]] = defaultdict(list)
+    by_facility_day: dict[tuple[int, date], list[ShiftItem]] = defaultdict(list)
+    for item in shift_items:
+        by_person_day[item.shift.user_id, item.starts.date()].append(item)
+        by_facility_day[item.shift.facility_id, item.starts.date()].append(item)
+
+    off_by_person_day: dict[tuple[int, date], list[TimeOffRequest]] = defaultdict(list)
+    for request in time_off:
+        for day in days:
+            if request.starts_on <= day <= request.ends_on:
+                off_by_person_day[request.user_id, day].append(request)
+
+    events_by_facility_day: dict[tuple[int, date], list[EventItem]] = defaultdict(list)
+    for event in events:
+        item = EventItem(event, event.starts_at.astimezone(zone), event.ends_at.astimezone(zone))
+        events_by_facility_day[event.facility_id, max(item.starts.date(), days[0])].append(item)
+
+    gaps = coverage_gaps(requirements=requirements, shifts=shifts, days=days, zone=zone)
+    add_url = reverse("admin:scheduling_shift_add")
+    default_facility = facilities[0].pk if len(facilities) == 1 else None
+
+    def new_shift_link(day: date, **params) -> str:
+        # the cell's day at 06:00 local time, with its offset: ShiftAdmin reads it (and proposes an 8-hour shift)
+        params["starts_at"] = datetime.combine(day, NEW_SHIFT_STARTS, tzinfo=zone).isoformat()
+        return f"{add_url}?{urlencode({key: value for key, value in params.items() if value is not None})}"
+
+    person_rows = [
+        Row(
+            title=_person_name(person),
+            subtitle=person.employee_id,
+            based_here=person.home_location_id == location.pk,
+            cells=[
+                Cell(
+                    day=day,
+                    add_url=new_shift_link(day, user=person.pk, facility=default_facility),
+                    shifts=by_person_day.get((person.pk, day), []),
+                    time_off=off_by_person_day.get((person.pk, day), []),
+                )
+                for day in days
+            ],
+        )
+        for person in people
+    ]
+    facility_rows = [
+        Row(
+            title=facility.code,
+            subtitle=facility.name,
+            cells=[
+                Cell(
+                    day=day,
+                    add_url=new_shift_link(day, facility=facility.pk),
+                    shifts=by_facility_day.get((facility.pk, day), []),
+                    events=events_by_facility_day.get((facility.pk, day), []),
+                    gaps=gaps.get((facility.pk, day), []),
+                )
+                for day in days
+            ],
+        )
+        for facility in facilities
+    ]
+    return RosterWeek(
+        location=location, zone=zone, week_start=week_start, days=days, people=person_rows, facilities=facility_rows
+    )
+
+
+def coverage_gaps(*, requirements, shifts, days: list[date], zone: ZoneInfo) -> dict[tuple[int, date], list[Gap]]:
+    """{(facility id, local day): gaps}: where fewer than the required non-cancelled shifts of a position cover.
+
+    Each day is [local midnight, next local midnight) as aware datetimes; shifts are half-open too, so a shift
+    ending at 06:00 and the next starting at 06:00 leave no gap.
+    """
+    covering: dict[tuple[int, str], list[tuple[datetime, datetime]]] = defaultdict(list)
+    for shift in shifts:
+        if shift.status != ShiftStatus.CANCELLED:
+            covering[shift.facility_id, _position_key(shift.position)].append((shift.starts_at, shift.ends_at))
+    gaps: dict[tuple[int, date], list[Gap]] = defaultdict(list)
+    for requirement in requirements:
+        spans = covering.get((requirement.facility_id, _position_key(requirement.position)), [])
+        for day in days:
+            # in UTC: aware datetimes sharing one tzinfo compare by wall clock, which a DST fold would mislead
+            day_start = local_midnight(day, zone).astimezone(UTC)
+            day_end = local_midnight(day + timedelta(days=1), zone).astimezone(UTC)
+            for start, end in _under_covered(spans, day_start, day_end, requirement.people):
+                gaps[requirement.facility_id, day].append(
+                    Gap(
+                        requirement.position,
+                        requirement.people,
+                        start.astimezone(zone),
+                        end.astimezone(zone),
+                        day_end.astimezone(zone),
+                    )
+                )
+    return gaps
+
+
+def _under_covered(spans, window_start: datetime, window_end: datetime, needed: int):
+    """The maximal sub-intervals of [window_start, window_end) where fewer than `needed` spans overlap."""
+    changes: dict[datetime, int] = defaultdict(int)
+    for start, end in spans:
+        start, end = max(start, window_start), min(end, window_end)
+        if start < end:
+            changes[start] += 1
+            changes[end] -= 1
+    moments = sorted({window_start, window_end, *changes})
+    count, gap_start = 0, None
+    for moment in moments:
+        if moment >= window_end:
+            break
+        count += changes.get(moment, 0)
+        if count < needed and gap_start is None:
+            gap_start = moment
+        elif count >= needed and gap_start is not None:
+            yield gap_start, moment
+            gap_start = None
+    if gap_start is not None:
+        yield gap_start, window_end
+
+
+def _position_key(position: str) -> str:
+    return " ".join(position.split()).casefold()
+
+
+def _person_name(person) -> str:
+    return person.get_full_name() or person.username
