@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -80,6 +81,25 @@ class ApproveForm(ReviewForm):
     cancel_overlapping = forms.BooleanField(
         required=False, label="Cancel the overlapping shifts", widget=UnfoldBooleanSwitchWidget
     )
+    reassign_to = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        widget=UnfoldAdminSelectWidget,
+        label="Or give the overlapping shifts to",
+        help_text="Every rule is checked for them; a request whose shifts cannot all go to them is not approved.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["reassign_to"].queryset = (
+            users_visible_to(user=user).filter(is_active=True).order_by("last_name", "first_name")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("cancel_overlapping") and cleaned.get("reassign_to"):
+            raise forms.ValidationError("Cancel the overlapping shifts or give them to someone, not both.")
+        return cleaned
 
 
 # --- shared ------------------------------------------------------------------------------------------------------
@@ -211,6 +231,47 @@ def time_off_label(request) -> str:
 
 class TimeOffActionsMixin(ActionPagesMixin):
     actions = ["approve_selected", "deny_selected"]
+    actions_detail = ["approve_detail", "deny_detail"]
+
+    def has_review_permission(self, request, object_id=None) -> bool:
+        """The request page's approve/deny: the role's change permission (the service judges each request)."""
+        return request.user.has_perm("scheduling.change_timeoffrequest")
+
+    def _approving(self, request, form):
+        """The approve step, with the form's note and what to do with overlapping shifts."""
+        note, cancel = form.cleaned_data["note"], form.cleaned_data["cancel_overlapping"]
+        reassign_to = form.cleaned_data["reassign_to"]
+
+        def approve(time_off) -> str:
+            shifts = time_off_request_approve(
+                time_off_request=time_off,
+                by=request.user,
+                note=note,
+                cancel_overlapping=cancel,
+                reassign_to=reassign_to,
+            )
+            if not shifts:
+                return ""
+            listed = "; ".join(shift_label(shift) for shift in shifts)
+            if cancel:
+                return f"{time_off}: cancelled the overlapping shifts: {listed}."
+            if reassign_to is not None:
+                return f"{time_off}: the overlapping shifts went to {person_name(reassign_to)}: {listed}."
+            return (
+                f"{time_off} overlaps live shifts, still on the roster: {listed} "
+                f"(approve with “Cancel the overlapping shifts”, or cancel or reassign them)."
+            )
+
+        return approve
+
+    def _denying(self, request, form):
+        note = form.cleaned_data["note"]
+
+        def deny(time_off) -> str:
+            time_off_request_deny(time_off_request=time_off, by=request.user, note=note)
+            return ""
+
+        return deny
 
     @action(description="Approve the selected requests…", permissions=["change"], icon="check")
     def approve_selected(self, request, queryset):
@@ -219,23 +280,7 @@ class TimeOffActionsMixin(ActionPagesMixin):
         )
         if page is not None:
             return page
-        note, cancel = form.cleaned_data["note"], form.cleaned_data["cancel_overlapping"]
-
-        def approve(time_off) -> str:
-            shifts = time_off_request_approve(
-                time_off_request=time_off, by=request.user, note=note, cancel_overlapping=cancel
-            )
-            if not shifts:
-                return ""
-            listed = "; ".join(shift_label(shift) for shift in shifts)
-            if cancel:
-                return f"{time_off}: cancelled the overlapping shifts: {listed}."
-            return (
-                f"{time_off} overlaps live shifts, still on the roster: {listed} "
-                f"(approve with “Cancel the overlapping shifts”, or cancel or reassign them)."
-            )
-
-        self.report(request, "Approved", for_each(list(queryset), approve), time_off_label)
+        self.report(request, "Approved", for_each(list(queryset), self._approving(request, form)), time_off_label)
         return None
 
     @action(description="Deny the selected requests…", permissions=["change"], icon="block")
@@ -245,7 +290,22 @@ class TimeOffActionsMixin(ActionPagesMixin):
         )
         if page is not None:
             return page
-        note = form.cleaned_data["note"]
-        step = lambda time_off: time_off_request_deny(time_off_request=time_off, by=request.user, note=note) and ""  # noqa: E731
-        self.report(request, "Denied", for_each(list(queryset), step), time_off_label)
+        self.report(request, "Denied", for_each(list(queryset), self._denying(request, form)), time_off_label)
         return None
+
+    @action(description="Approve…", permissions=["review"], icon="check", url_path="approve")
+    def approve_detail(self, request, object_id):
+        return self._review_on_page(request, object_id, ApproveForm, "Approve time off", "Approved", self._approving)
+
+    @action(description="Deny…", permissions=["review"], icon="block", url_path="deny")
+    def deny_detail(self, request, object_id):
+        return self._review_on_page(request, object_id, ReviewForm, "Deny time off", "Denied", self._denying)
+
+    def _review_on_page(self, request, object_id, form_class, title, verb, make_step):
+        """GET: the form for this one request; POST: review it, report, and go back to its page."""
+        time_off = get_object_or_404(self.get_queryset(request), pk=object_id)
+        form = form_class(request.POST if request.method == "POST" else None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            self.report(request, verb, for_each([time_off], make_step(request, form)), time_off_label)
+            return redirect(reverse("admin:scheduling_timeoffrequest_change", args=[time_off.pk]))
+        return self.render_action_form(request, title=title, form=form, rows=[time_off])

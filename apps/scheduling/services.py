@@ -317,17 +317,39 @@ def _time_off_review(*, time_off_request: TimeOffRequest, status: str, by, note:
 
 @transaction.atomic
 def time_off_request_approve(
-    *, time_off_request: TimeOffRequest, by, note: str = "", cancel_overlapping: bool = False
+    *,
+    time_off_request: TimeOffRequest,
+    by,
+    note: str = "",
+    cancel_overlapping: bool = False,
+    reassign_to=None,
 ) -> list[Shift]:
-    """Approve a pending request and e-mail the requester; return the person's live shifts on those days,
-    cancelled first when `cancel_overlapping` (otherwise they stay, and the console lists them)."""
-    from .notifications import time_off_reviewed_notify
+    """Approve a pending request and e-mail the requester; return the person's live shifts on those days.
 
+    Those shifts are cancelled first with `cancel_overlapping`, or given to `reassign_to` (every rule checked
+    for them: if one shift cannot go to them, nothing is approved and the error says which and why);
+    otherwise they stay, and the console lists them.
+    """
+    from .notifications import time_off_reviewed_notify
+    from .publishing import shift_reassign
+
+    if cancel_overlapping and reassign_to is not None:
+        raise ValidationError("Cancel the overlapping shifts or reassign them, not both.", code="invalid")
     _time_off_review(time_off_request=time_off_request, status=TimeOffStatus.APPROVED, by=by, note=note)
     overlapping = shifts_over_time_off(time_off_request=time_off_request)
-    if cancel_overlapping:
-        for shift in overlapping:
+    for shift in overlapping:
+        if cancel_overlapping:
             shift_update(shift=shift, status=ShiftStatus.CANCELLED, by=by)
+        elif reassign_to is not None:
+            try:
+                shift_reassign(shift=shift, user=reassign_to, by=by)
+            except ValidationError as error:
+                reason = " ".join(error.messages)
+                raise ValidationError(
+                    f"The shift {local_span(shift.starts_at, shift.ends_at, location_zone(shift.facility))} "
+                    f"cannot go to {person_name(reassign_to)}: {reason}",
+                    code="reassign_refused",
+                ) from error
     time_off_reviewed_notify(
         time_off_request=time_off_request, cancelled_shifts=overlapping if cancel_overlapping else ()
     )

@@ -193,7 +193,11 @@ MODEL_SPECS: dict[type, ModelSpec] = {
     ),
     Shift: ModelSpec(Scope.LOCATION, lambda place: f.ShiftFactory(user=place.person, facility=place.facility)),
     ScheduledEvent: ModelSpec(Scope.LOCATION, lambda place: f.ScheduledEventFactory(facility=place.facility)),
-    TimeOffRequest: ModelSpec(Scope.LOCATION, lambda place: f.TimeOffRequestFactory(user=place.person)),
+    TimeOffRequest: ModelSpec(
+        Scope.LOCATION,
+        lambda place: f.TimeOffRequestFactory(user=place.person),
+        action_permissions={"review": "scheduling.change_timeoffrequest"},  # TimeOffActionsMixin
+    ),
     CoverageRequirement: ModelSpec(
         Scope.LOCATION,
         lambda place: CoverageRequirement.objects.create(facility=place.facility, position=f"Operator {next(_n)}"),

@@ -218,3 +218,66 @@ def test_denying_mails_the_requester_and_a_reviewed_request_is_skipped(root_clie
     assert "it is denied, not pending." in " ".join(_messages(again))
     email = OutboundEmail.objects.get()
     assert email.subject.startswith("Time off denied") and "Note: Short-staffed" in email.body
+
+
+@pytest.mark.django_db
+def test_approving_can_give_the_overlapping_shifts_to_someone_else_with_every_rule_checked(
+    root_client, pending, alex, sam, mcr
+):
+    shift = _draft(alex, mcr, london(2026, 3, 3, 6), status=ShiftStatus.PUBLISHED)
+    # sam works until 01:00 that night: 5 hours before the 06:00 shift, short of the 8-hour rest
+    late = _draft(sam, mcr, london(2026, 3, 2, 17), status=ShiftStatus.PUBLISHED)
+    late.ends_at = london(2026, 3, 3, 1)
+    late.save()
+
+    refused = _action(root_client, TIME_OFF, "approve_selected", [pending], apply="1", note="", reassign_to=sam.pk)
+
+    assert TimeOffRequest.objects.get(pk=pending.pk).status == TimeOffStatus.PENDING, "nothing approved"
+    assert Shift.objects.get(pk=shift.pk).user == alex
+    assert "cannot go to Sam Roe" in " ".join(_messages(refused))
+
+    late.delete()
+    done = _action(root_client, TIME_OFF, "approve_selected", [pending], apply="1", note="", reassign_to=sam.pk)
+
+    assert TimeOffRequest.objects.get(pk=pending.pk).status == TimeOffStatus.APPROVED
+    assert Shift.objects.get(pk=shift.pk).user == sam
+    assert "the overlapping shifts went to Sam Roe" in " ".join(_messages(done))
+
+
+@pytest.mark.django_db
+def test_cancel_and_reassign_together_is_refused_on_the_form(root_client, pending, sam):
+    response = _action(
+        root_client, TIME_OFF, "approve_selected", [pending], apply="1", cancel_overlapping="on", reassign_to=sam.pk
+    )
+
+    assert "not both" in response.content.decode()
+    assert TimeOffRequest.objects.get(pk=pending.pk).status == TimeOffStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_a_request_is_approved_from_its_own_page(root_client, pending, alex, mcr):
+    shift = _draft(alex, mcr, london(2026, 3, 3, 6), status=ShiftStatus.PUBLISHED)
+    url = reverse("admin:scheduling_timeoffrequest_approve_detail", args=[pending.pk])
+    page = root_client.get(reverse("admin:scheduling_timeoffrequest_change", args=[pending.pk]))
+    assert f'href="{url}"' in page.content.decode()
+
+    form = root_client.get(url)
+    assert form.status_code == 200 and "Cancel the overlapping shifts" in form.content.decode()
+    assert TimeOffRequest.objects.get(pk=pending.pk).status == TimeOffStatus.PENDING, "a GET reviews nothing"
+    response = root_client.post(url, {"note": "Cover found", "cancel_overlapping": "on"})
+
+    assert response["Location"] == reverse("admin:scheduling_timeoffrequest_change", args=[pending.pk])
+    pending.refresh_from_db()
+    assert (pending.status, pending.review_note) == (TimeOffStatus.APPROVED, "Cover found")
+    assert Shift.objects.get(pk=shift.pk).status == ShiftStatus.CANCELLED
+
+
+@pytest.mark.django_db
+def test_a_request_denied_from_its_page_and_a_second_review_says_why_not(root_client, pending):
+    url = reverse("admin:scheduling_timeoffrequest_deny_detail", args=[pending.pk])
+
+    root_client.post(url, {"note": "Short-staffed"})
+    again = root_client.post(url, {"note": "again"}, follow=True)
+
+    assert TimeOffRequest.objects.get(pk=pending.pk).status == TimeOffStatus.DENIED
+    assert "it is denied, not pending." in " ".join(str(message) for message in again.context["messages"])
