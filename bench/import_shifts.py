@@ -144,18 +144,20 @@ def clear_bench_shifts() -> None:
 
 
 def generated_csv(*, rows: int, people: int, facilities) -> bytes:
-    """One 8-hour shift a day per person, facilities in turn: no overlaps, every row new."""
+    """One 8-hour shift a day per person, at the facilities of one location in turn (so every rest is 16 h in
+    local time): no overlaps, no short rest, every row new."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Employee ID", "Facility", "Position", "Starts", "Ends", "Status", "Notes"])
     first_day = datetime(2027, 1, 4, 6, 0)
+    per_location = len(facilities) // 2  # bench_places: the London facilities, then the Sydney ones
     for index in range(rows):
         person, day = index % people, index // people
-        starts = first_day + timedelta(days=day, hours=8 * (person % 2))
+        starts = first_day + timedelta(days=day, hours=8 * ((person // 2) % 2))
         writer.writerow(
             [
                 f"{BENCH_PREFIX}-{person:05d}",
-                facilities[(person + day) % len(facilities)].code,
+                facilities[(person % 2) * per_location + (person + day) % per_location].code,
                 "Operator",
                 starts.strftime("%Y-%m-%d %H:%M"),
                 (starts + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M"),
