@@ -34,7 +34,7 @@ from unfold.decorators import action
 from apps.core.batch import Outcome, for_each
 
 from ..transitions import is_supervisor_of
-from .forms import TicketActionForm
+from .forms import AssignForm, TicketActionForm
 
 APPLY = "apply"  # the intermediate form's marker: this POST carries the form's input
 MAX_SKIPPED_MESSAGES = 20
@@ -108,6 +108,30 @@ def step_actions(step: TicketStep):
     )
 
 
+def assign_steps(assign: Callable[..., object]) -> tuple[TicketStep, TicketStep]:
+    """ "Assign to me" and "Assign to…" for a workflow whose `assign(ticket, assignee=, by=)` gives a ticket away."""
+    to_me = TicketStep(
+        "assign_to_me",
+        "Assign to me",
+        "Assigned",
+        run=lambda ticket, *, by, data: assign(ticket, assignee=by, by=by),
+        tail=lambda data: " to you",
+        icon="person_check",
+        open_only=True,
+    )
+    to_someone = TicketStep(
+        "assign_to",
+        "Assign to…",
+        "Assigned",
+        run=lambda ticket, *, by, data: assign(ticket, assignee=data["assignee"], by=by),
+        form=AssignForm,
+        tail=lambda data: f" to {person(data['assignee'])}",
+        icon="person_add",
+        open_only=True,
+    )
+    return to_me, to_someone
+
+
 def person(user) -> str:
     return user.get_full_name() or user.get_username()
 
@@ -128,9 +152,11 @@ class TicketActionsMixin:
         """May take workflow steps on this kind of ticket at all (the services then judge each ticket)."""
         return request.user.has_perm(self.change_permission)
 
+    # the workflow's "which transitions may this person take on this ticket now": (ticket, user) -> transitions
+    transitions_for: Callable[[object, object], list]
+
     def allowed_transitions(self, request, ticket) -> list:
-        """The workflow's transitions `request.user` may take on `ticket` now (per model)."""
-        raise NotImplementedError
+        return type(self).transitions_for(ticket, request.user)
 
     # --- the changelist: the selected tickets -----------------------------------------------------------------
 

@@ -17,8 +17,8 @@ from ..workflow import (
     incident_set_severity,
     incident_start,
 )
-from .actions import TicketActionsMixin, TicketStep, person, step_actions
-from .forms import AssignForm, DuplicateForm, NoteForm, ReasonForm, ResolveForm, SeverityForm
+from .actions import TicketActionsMixin, TicketStep, assign_steps, person, step_actions
+from .forms import DuplicateForm, NoteForm, ReasonForm, ResolveForm, SeverityForm
 
 
 def _assign_on_call(incident, *, by, data):
@@ -36,25 +36,7 @@ def _resolve(incident, *, by, data):
     )
 
 
-ASSIGN_TO_ME = TicketStep(
-    "assign_to_me",
-    "Assign to me",
-    "Assigned",
-    run=lambda incident, *, by, data: incident_assign(incident=incident, assignee=by, by=by),
-    tail=lambda data: " to you",
-    icon="person_check",
-    open_only=True,
-)
-ASSIGN_TO = TicketStep(
-    "assign_to",
-    "Assign to…",
-    "Assigned",
-    run=lambda incident, *, by, data: incident_assign(incident=incident, assignee=data["assignee"], by=by),
-    form=AssignForm,
-    tail=lambda data: f" to {person(data['assignee'])}",
-    icon="person_add",
-    open_only=True,
-)
+ASSIGN_TO_ME, ASSIGN_TO = assign_steps(lambda ticket, **given: incident_assign(incident=ticket, **given))
 ASSIGN_ON_CALL = TicketStep(
     "assign_on_call",
     "Assign to on-call",
@@ -196,5 +178,4 @@ class IncidentActionsMixin(TicketActionsMixin):
         },
     ]
 
-    def allowed_transitions(self, request, ticket):
-        return incident_allowed_transitions(incident=ticket, by=request.user)
+    transitions_for = staticmethod(lambda ticket, user: incident_allowed_transitions(incident=ticket, by=user))

@@ -13,28 +13,10 @@ from ..service_workflow import (
     service_ticket_wait,
 )
 from ..services import ticket_note_add
-from .actions import TicketActionsMixin, TicketStep, person, step_actions
-from .forms import AssignForm, NoteForm, ReasonForm, ScheduleForm
+from .actions import TicketActionsMixin, TicketStep, assign_steps, step_actions
+from .forms import NoteForm, ReasonForm, ScheduleForm
 
-ASSIGN_TO_ME = TicketStep(
-    "assign_to_me",
-    "Assign to me",
-    "Assigned",
-    run=lambda ticket, *, by, data: service_ticket_assign(ticket=ticket, assignee=by, by=by),
-    tail=lambda data: " to you",
-    icon="person_check",
-    open_only=True,
-)
-ASSIGN_TO = TicketStep(
-    "assign_to",
-    "Assign to…",
-    "Assigned",
-    run=lambda ticket, *, by, data: service_ticket_assign(ticket=ticket, assignee=data["assignee"], by=by),
-    form=AssignForm,
-    tail=lambda data: f" to {person(data['assignee'])}",
-    icon="person_add",
-    open_only=True,
-)
+ASSIGN_TO_ME, ASSIGN_TO = assign_steps(lambda ticket, **given: service_ticket_assign(ticket=ticket, **given))
 SCHEDULE = TicketStep(
     "schedule",
     "Schedule…",
@@ -127,5 +109,4 @@ class ServiceTicketActionsMixin(TicketActionsMixin):
         ADD_NOTE.detail_name,
     ]
 
-    def allowed_transitions(self, request, ticket):
-        return service_ticket_allowed_transitions(ticket=ticket, by=request.user)
+    transitions_for = staticmethod(lambda ticket, user: service_ticket_allowed_transitions(ticket=ticket, by=user))
