@@ -75,7 +75,7 @@ def seed_demo_once(scale: int) -> None:
 
     from django.core.management import call_command
 
-    from apps.core.demo import existing_demo_site
+    from apps.demo.generators import existing_demo_site
 
     if existing_demo_site():
         print("demo data: reused from an earlier run")

@@ -53,7 +53,7 @@ def prepare_database(*, scale: int, skip_seed: bool) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from apps.core.demo import existing_demo_site
+    from apps.demo.generators import existing_demo_site
 
     call_command("migrate", verbosity=0)
     if not existing_demo_site():

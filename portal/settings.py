@@ -68,7 +68,17 @@ INSTALLED_APPS = [
     "apps.timesheets",
     "apps.notifications",
     "apps.dataio",
+    # the top floor: nothing imports these
+    "apps.console",
+    "apps.demo",
 ]
+
+# The location scope (apps.core.scope): the model people cover, and guardian's direct permission tables on it
+PORTAL_SCOPE_MODELS = {
+    "location": "facilities.Location",
+    "user_permission": "facilities.LocationUserObjectPermission",
+    "group_permission": "facilities.LocationGroupObjectPermission",
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -244,8 +254,8 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_BACK_BUTTON": True,
-    "ENVIRONMENT": "apps.core.unfold.environment_callback",
-    "ENVIRONMENT_TITLE_PREFIX": "apps.core.unfold.environment_title_prefix_callback",
+    "ENVIRONMENT": "apps.console.navigation.environment_callback",
+    "ENVIRONMENT_TITLE_PREFIX": "apps.console.navigation.environment_title_prefix_callback",
     "COLORS": {
         "primary": {
             "50": "oklch(97.7% .013 236.62)",
@@ -264,6 +274,6 @@ UNFOLD = {
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,
-        "navigation": "apps.core.unfold.sidebar_navigation",
+        "navigation": "apps.console.navigation.sidebar_navigation",
     },
 }

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from apps.console.scheduling.roster import roster_view
 from apps.core.health import healthz
-from apps.scheduling.admin_roster import roster_view
 from apps.scheduling.calendar_feed import calendar_feed
 
 urlpatterns = [

@@ -1,10 +1,9 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from apps.audit.history import PortalHistoricalRecords
+from apps.audit.records import PortalHistoricalRecords
+from apps.core.actors import SYSTEM_USERNAME
 from apps.core.models import TimeStampedModel
-
-SYSTEM_USERNAME = "system"  # the account tasks and commands act as (apps.accounts.services.system_user)
 
 
 class User(TimeStampedModel, AbstractUser):
@@ -42,7 +41,7 @@ class User(TimeStampedModel, AbstractUser):
     @property
     def is_system_account(self) -> bool:
         """The portal itself (tasks, commands), not a person: history names it, nobody logs in as it."""
-        return self.username == SYSTEM_USERNAME
+        return self.username == SYSTEM_USERNAME  # apps.core.actors.system_user
 
     def check_password(self, raw_password) -> bool:
         # Even if someone gave the system account a password and activated it, it cannot log in.

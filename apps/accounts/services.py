@@ -7,13 +7,9 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
-from .models import SYSTEM_USERNAME, CalendarFeed, User
-
-SYSTEM_EMPLOYEE_ID = "SYSTEM"
-
-_system_user_pk: int | None = None
+from .models import CalendarFeed, User
 
 
 def _user_save(*, user: User, by: User | None, groups: Iterable[Group] | None) -> User:
@@ -62,43 +58,6 @@ def user_update(
     for name, value in changes.items():
         setattr(user, name, value)
     return _user_save(user=user, by=by, groups=groups)
-
-
-def system_user() -> User:
-    """The account the portal's own changes (Celery tasks, management commands) are recorded under.
-
-    Created on first use: inactive, with an unusable password (and `User.check_password` refuses it
-    anyway), so it can never log in. Its key is remembered per process, but looked up again on every
-    call (one primary-key query): a test database flushed between tests, or a transaction rolled back
-    after creating it, must not leave history rows pointing at a row that is gone.
-    """
-    global _system_user_pk
-    if _system_user_pk is not None:
-        user = User.objects.filter(pk=_system_user_pk, username=SYSTEM_USERNAME).first()
-        if user is not None:
-            return user
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:
-        try:
-            user = _system_user_create()
-        except (IntegrityError, ValidationError):  # another process created it first
-            user = User.objects.get(username=SYSTEM_USERNAME)
-    _system_user_pk = user.pk
-    return user
-
-
-def _system_user_create() -> User:
-    account = User(
-        username=SYSTEM_USERNAME,
-        employee_id=SYSTEM_EMPLOYEE_ID,
-        first_name="Portal",
-        last_name="(automatic)",
-        title="Automatic changes: tasks and commands",
-        is_active=False,
-    )
-    account._change_reason = "System account created for the portal's automatic changes"
-    # recorded as created by itself: it has its primary key by the time the history row is written
-    return user_create(by=account, user=account)
 
 
 # --- calendar links -------------------------------------------------------------------------------------------------

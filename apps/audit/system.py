@@ -5,13 +5,9 @@ from contextlib import AbstractContextManager
 from django.core.management.base import BaseCommand
 from django.utils.functional import SimpleLazyObject
 
+from apps.core.actors import system_user
+
 from .history import ChangeContext, change_context, current_change
-
-
-def _system_user():
-    from apps.accounts.services import system_user  # accounts' models import the history module
-
-    return system_user()
 
 
 def as_system(*, reason: str, request_id: str | None = None) -> AbstractContextManager[ChangeContext]:
@@ -20,7 +16,7 @@ def as_system(*, reason: str, request_id: str | None = None) -> AbstractContextM
     The account is looked up (or created) only when a history row is written: a task that writes
     nothing costs no query, and a command's --dry-run creates no account either.
     """
-    return change_context(user=SimpleLazyObject(_system_user), reason=reason, request_id=request_id)
+    return change_context(user=SimpleLazyObject(system_user), reason=reason, request_id=request_id)
 
 
 class SystemCommand(BaseCommand):

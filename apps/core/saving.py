@@ -1,8 +1,9 @@
 """Generic plumbing for services that save one model instance with its rules.
 
-A service validates (its own rules across rows, then `full_clean()`), saves in a savepoint and turns a
-named constraint's IntegrityError back into the constraint's message, so the caller's transaction stays
-usable and the admin shows the message on the form. Used by the scheduling and timesheets services.
+A service validates (its own rules across rows, then `full_clean()`: `instance_validate`, the one way to
+check without writing, used by previews and forms too), saves in a savepoint and turns a named
+constraint's IntegrityError back into the constraint's message (`instance_save`, the one way to save
+with history), so the caller's transaction stays usable and the admin shows the message on the form.
 """
 
 from collections.abc import Callable, Iterable
@@ -33,20 +34,24 @@ def instance_validate(*, instance: models.Model, validate: Callable[[], None]) -
         raise ValidationError(errors)
 
 
-def instance_validate_and_save(*, instance: models.Model, validate: Callable[[], None], by=None) -> None:
+def instance_validate_and_save(
+    *, instance: models.Model, validate: Callable[[], None], by, reason: str | None = None
+) -> None:
     """`instance_validate`, then `instance_save`. Must be called inside `transaction.atomic()`."""
     instance_validate(instance=instance, validate=validate)
-    instance_save(instance=instance, by=by)
+    instance_save(instance=instance, by=by, reason=reason)
 
 
-def instance_save(*, instance: models.Model, by=None) -> None:
-    """Save `instance` recording `by` in its history; a named constraint's violation becomes its message.
+def instance_save(*, instance: models.Model, by, reason: str | None = None) -> None:
+    """The one way a service saves a row: `by` and `reason` in its history, a constraint's violation as its message.
 
     The save runs in a savepoint: when PostgreSQL rejects the row (a concurrent save won the race),
-    only the savepoint is rolled back and the caller's transaction can go on.
+    only the savepoint is rolled back and the caller's transaction can go on, and the refusal reads as
+    the constraint's `violation_error_message`, the sentence the form and the import show too.
     """
-    if by is not None:
-        instance._history_user = by
+    instance._history_user = by
+    if reason:
+        instance._change_reason = reason
     try:
         with transaction.atomic():
             instance.save()

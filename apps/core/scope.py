@@ -19,6 +19,8 @@ model findable by the admin, the Activity page and the tests.
 from collections.abc import Callable
 from importlib import import_module
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -75,9 +77,23 @@ def sees_everything(user) -> bool:
     return cached
 
 
+def location_models() -> tuple[type[models.Model], type[models.Model], type[models.Model]]:
+    """The location model and guardian's direct (user, group) permission tables on it.
+
+    Named in `settings.PORTAL_SCOPE_MODELS`, as `AUTH_USER_MODEL` names the user: the ground floor
+    knows the shape of scope, not the app that holds locations.
+    """
+    names = settings.PORTAL_SCOPE_MODELS
+    return (
+        apps.get_model(names["location"]),
+        apps.get_model(names["user_permission"]),
+        apps.get_model(names["group_permission"]),
+    )
+
+
 def covered_location_ids(user) -> QuerySet:
     """The ids of the locations `user` covers, as a subquery (no query runs here)."""
-    from apps.facilities.models import Location, LocationGroupObjectPermission, LocationUserObjectPermission
+    Location, LocationUserObjectPermission, LocationGroupObjectPermission = location_models()
 
     if not is_live(user):
         return Location.objects.none().values("pk")

@@ -23,6 +23,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.queue import task_send
+
 from .choices import ImportStatus
 from .formats import Upload, read_upload
 from .models import ImportJob
@@ -406,16 +408,17 @@ def import_job_notify(*, job: ImportJob, base_url: str = ""):
     )
 
 
+RUN_TASK = "apps.dataio.tasks.import_job_run"
+
+
 def import_job_enqueue(*, job: ImportJob, base_url: str = "") -> None:
     """Run the job in a Celery task once the current transaction commits; a broker that cannot be reached
     ends the job failed at once rather than leaving it pending."""
-    from .tasks import import_job_run as run_task  # the task module imports this one
-
     job_id = job.pk
 
     def send() -> None:
         try:
-            run_task.delay(job_id, base_url=base_url)
+            task_send(RUN_TASK, job_id, base_url=base_url)
         except Exception as exc:
             logger.exception("import job %s could not be queued", job.uid)
             import_job_fail(

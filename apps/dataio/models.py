@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from apps.audit.history import PortalHistoricalRecords
+from apps.audit.records import PortalHistoricalRecords
 from apps.core.models import TimeStampedModel
 
 from .choices import ImportFormat, ImportStatus

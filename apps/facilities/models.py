@@ -2,7 +2,7 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from timezone_field import TimeZoneField
 
-from apps.audit.history import PortalHistoricalRecords
+from apps.audit.records import PortalHistoricalRecords
 from apps.core.models import TimeStampedModel
 
 from .choices import FacilityKind, FacilityStatus

@@ -11,6 +11,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.queue import task_send
+
 from .choices import EmailStatus
 from .models import OutboundEmail, new_idempotency_key
 
@@ -24,15 +26,16 @@ INTERRUPTED_SEND_ERROR = (
 )
 
 
-def _enqueue_send(email: OutboundEmail) -> None:
-    from .tasks import send_outbound_email
+SEND_TASK = "apps.notifications.tasks.send_outbound_email"
 
+
+def _enqueue_send(email: OutboundEmail) -> None:
     # After commit, so the worker finds the row; robust, so a broker hiccup in the callback
     # cannot break a request whose data is already committed (the row stays queued).
     email_id = email.pk
 
     def send_after_commit() -> None:
-        send_outbound_email.delay(email_id)
+        task_send(SEND_TASK, email_id)
 
     transaction.on_commit(send_after_commit, robust=True)
 

@@ -3,7 +3,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.db import models
 from django.db.models import F, Func, Q
 
-from apps.audit.history import PortalHistoricalRecords
+from apps.audit.records import PortalHistoricalRecords
 from apps.core.bulk import CopyManager
 from apps.core.constraints import PostgresExclusionConstraint
 from apps.core.models import TimeStampedModel

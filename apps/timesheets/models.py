@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 
-from apps.audit.history import PortalHistoricalRecords
+from apps.audit.records import PortalHistoricalRecords
 from apps.core.models import TimeStampedModel
 
 from .choices import Activity, TimeEntryStatus

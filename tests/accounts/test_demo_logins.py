@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from apps.accounts.demo import DEMO_PASSWORD
+from apps.demo.logins import DEMO_PASSWORD
 from tests.factories import SuperUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,17 +4,18 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from apps.accounts.services import system_user
 from apps.audit import task_context
 from apps.audit.history import change_context, current_change
 from apps.audit.middleware import ChangeContextMiddleware
 from apps.audit.models import ActivityEntry
+from apps.core.actors import system_user
 from apps.facilities.models import Facility, Location
 from apps.facilities.services import location_update
 from apps.notifications.models import OutboundEmail
@@ -28,12 +29,12 @@ pytestmark = pytest.mark.django_db
 SEND_TASK_REASON = f"Task: {send_outbound_email.name}"
 
 
-def test_service_call_inside_a_context_names_its_user_reason_and_request():
+def test_service_call_inside_a_context_takes_its_reason_and_request():
     location = LocationFactory()
-    importer = UserFactory()
+    importer = SuperUserFactory()
 
     with change_context(user=importer, reason="Import: locations.csv (job 7)", request_id="job-7"):
-        location_update(location=location, by=None, name="Renamed")
+        location_update(location=location, by=importer, name="Renamed")
 
     assert_attributed(
         location.history.first(), user=importer, reason="Import: locations.csv (job 7)", request_id="job-7"
@@ -42,7 +43,7 @@ def test_service_call_inside_a_context_names_its_user_reason_and_request():
 
 def test_an_explicit_author_wins_over_the_context():
     location = LocationFactory()
-    supervisor, importer = UserFactory(), UserFactory()
+    supervisor, importer = SuperUserFactory(), UserFactory()
 
     with change_context(user=importer, reason="Import", request_id="job-8"):
         location_update(location=location, by=supervisor, name="Renamed")
@@ -98,13 +99,13 @@ def test_a_bulk_update_over_forty_rows_reads_as_one_event():
 
 def test_nested_context_keeps_the_request_id_and_user_and_names_its_own_reason():
     location = LocationFactory()
-    user = UserFactory()
+    user = SuperUserFactory()
 
     with (
         change_context(user=user, reason="Web request: POST /x", request_id="outer"),
         change_context(reason="Admin action: deactivate"),
     ):
-        location_update(location=location, by=None, is_active=False)
+        location_update(location=location, by=user, is_active=False)
 
     assert_attributed(location.history.first(), user=user, reason="Admin action: deactivate", request_id="outer")
 
@@ -193,7 +194,8 @@ def test_middleware_reads_the_user_when_writing_not_when_the_request_arrives():
 
     def view(request):
         request.user = person  # what login() does mid-request
-        location_update(location=location, by=None, name="Renamed")
+        location.name = "Renamed"
+        bulk_update_with_history([location], Location, ["name"])  # bulk writers take their author from the context
         seen["request_id"] = request.request_id
         return HttpResponse("ok")
 
@@ -211,18 +213,25 @@ def test_middleware_reads_the_user_when_writing_not_when_the_request_arrives():
     assert current_change() is None
 
 
-def test_anonymous_web_writes_name_no_user():
-    location = LocationFactory()
+def test_an_anonymous_web_write_is_refused_and_writes_nothing():
+    location = LocationFactory(name="Before")
+    refused = {}
 
     def view(request):
-        location_update(location=location, by=None, name="Renamed")
+        try:
+            location_update(location=location, by=request.user, name="Renamed")
+        except PermissionDenied as error:
+            refused["message"] = str(error)
         return HttpResponse("ok")
 
     request = RequestFactory().post("/healthz")
     request.user = AnonymousUser()
     ChangeContextMiddleware(view)(request)
 
-    assert location.history.first().history_user is None
+    assert refused["message"] == "You must be logged in to change anything."
+    location.refresh_from_db()
+    assert location.name == "Before"
+    assert location.history.count() == 1  # its creation only
 
 
 # --- management commands --------------------------------------------------------------------------------

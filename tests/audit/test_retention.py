@@ -12,6 +12,7 @@ from apps.audit import services
 from apps.audit.models import ActivityEntry
 from apps.audit.services import historical_models, history_prune
 from apps.audit.tasks import prune_history
+from apps.core.actors import system_user
 from apps.facilities.models import Location
 from apps.facilities.services import location_update
 from apps.scheduling.models import ScheduledEvent
@@ -35,7 +36,7 @@ def _age(history_rows, *, days_ago: int) -> None:
 def _with_history(*, changes: int) -> Location:
     location = LocationFactory()
     for n in range(changes):
-        location_update(location=location, by=None, name=f"{location.code} v{n + 2}")
+        location_update(location=location, by=system_user(), name=f"{location.code} v{n + 2}")
     return location
 
 

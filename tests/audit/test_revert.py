@@ -173,7 +173,7 @@ def test_a_revert_refused_only_when_saving_shows_the_reason_not_a_500(
     client = login(supervisor)
     before = (shift_a.history.count(), ActivityEntry.objects.count())
     # the dry run sees no clash (as if shift B were saved a moment later); the service's save still refuses
-    monkeypatch.setattr("apps.core.admin_forms.instance_validate", lambda **kwargs: None)
+    monkeypatch.setattr("apps.console.forms.instance_validate", lambda **kwargs: None)
 
     response = post_revert(client, shift_a, first)
 

@@ -6,10 +6,10 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from apps.accounts import services
-from apps.accounts.models import SYSTEM_USERNAME, User
-from apps.accounts.services import system_user
+from apps.accounts.models import User
 from apps.audit.system import as_system
+from apps.core import actors
+from apps.core.actors import SYSTEM_USERNAME, system_user
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_system_user_survives_its_row_going_away():
     second = system_user()
 
     assert second.pk != first.pk
-    assert services._system_user_pk == second.pk
+    assert actors._system_user_pk == second.pk
     assert User.objects.filter(username=SYSTEM_USERNAME).get() == second
 
 

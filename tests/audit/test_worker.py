@@ -5,8 +5,8 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 
-from apps.accounts.services import system_user
 from apps.audit import task_context
+from apps.core.actors import system_user
 from apps.notifications.choices import EmailStatus
 from apps.notifications.models import OutboundEmail
 from apps.notifications.tasks import send_outbound_email

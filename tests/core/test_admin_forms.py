@@ -4,8 +4,8 @@ import pytest
 from django.contrib.admin import AdminSite
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.core.admin import PortalModelAdmin
-from apps.core.admin_forms import ServiceAdminMixin
+from apps.console.base import PortalModelAdmin
+from apps.console.forms import ServiceAdminMixin
 from apps.core.models import ReferenceCounter
 from apps.facilities.models import Facility
 

@@ -13,12 +13,13 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import F
 
-from apps.accounts.demo import DEMO_PASSWORD, DEMO_USERNAMES
-from apps.accounts.models import SYSTEM_USERNAME, User
-from apps.core.demo import SeedContext, demo_seed
+from apps.accounts.models import User
+from apps.core.actors import SYSTEM_USERNAME
 from apps.core.models import ReferenceCounter
 from apps.core.roles import Role
 from apps.core.services import reference_allocate, reference_allocate_block
+from apps.demo.generators import SeedContext, demo_seed
+from apps.demo.logins import DEMO_PASSWORD, DEMO_USERNAMES
 from apps.facilities.choices import FacilityKind, FacilityStatus
 from apps.facilities.models import Facility, Location
 from apps.notifications.models import OutboundEmail

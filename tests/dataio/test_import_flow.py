@@ -15,12 +15,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from apps.console.scheduling.admin import ShiftAdmin
 from apps.core.roles import Role
 from apps.dataio.choices import ImportStatus
 from apps.dataio.models import ImportJob
 from apps.dataio.tasks import import_job_run
 from apps.notifications.models import OutboundEmail
-from apps.scheduling.admin import ShiftAdmin
 from apps.scheduling.models import Shift
 from apps.scheduling.resources import ShiftResource
 from tests.factories import FacilityFactory, LocationFactory, ShiftFactory, UserFactory

@@ -15,10 +15,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from apps.console.scheduling.admin import ShiftAdmin
 from apps.dataio.choices import ImportStatus
 from apps.dataio.models import ImportJob
 from apps.notifications.models import OutboundEmail
-from apps.scheduling.admin import ShiftAdmin
 from apps.scheduling.models import Shift
 from apps.scheduling.resources import ShiftResource
 from tests.factories import ShiftFactory, UserFactory

@@ -23,18 +23,18 @@ def test_location_create_validates():
     LocationFactory(code="LON")
 
     with pytest.raises(ValidationError) as excinfo:
-        location_create(by=None, code="LON", name="Again")
+        location_create(by=SuperUserFactory(), code="LON", name="Again")
     assert "code" in excinfo.value.message_dict
 
     with pytest.raises(ValidationError):
-        location_create(by=None, code="BAD", name="Bad zone", timezone="Mars/Olympus")
+        location_create(by=SuperUserFactory(), code="BAD", name="Bad zone", timezone="Mars/Olympus")
 
 
 def test_facility_create_and_update():
     location = LocationFactory()
 
-    facility = facility_create(by=None, location=location, code="LON-TX", name="Crystal Palace", kind="transmitter")
-    facility_update(facility=facility, by=None, on_air_critical=True)
+    facility = facility_create(by=SuperUserFactory(), location=location, code="LON-TX", name="Crystal Palace", kind="transmitter")
+    facility_update(facility=facility, by=SuperUserFactory(), on_air_critical=True)
 
     facility.refresh_from_db()
     assert facility.kind == FacilityKind.TRANSMITTER
@@ -43,5 +43,35 @@ def test_facility_create_and_update():
 
 def test_facility_create_rejects_unknown_kind():
     with pytest.raises(ValidationError) as excinfo:
-        facility_create(by=None, location=LocationFactory(), code="X", name="X", kind="spaceship")
+        facility_create(by=SuperUserFactory(), location=LocationFactory(), code="X", name="X", kind="spaceship")
     assert "kind" in excinfo.value.message_dict
+
+
+def test_a_supervisor_changes_facilities_of_their_locations_only(london_hq):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    from tests.conftest import cover
+    from tests.factories import FacilityFactory, UserFactory
+
+    paris = LocationFactory(code="PAR", name="Paris")
+    supervisor = cover(UserFactory(), london_hq)
+    ours = FacilityFactory(location=london_hq, name="Ours")
+    theirs = FacilityFactory(location=paris, name="Theirs")
+
+    facility_update(facility=ours, by=supervisor, name="Ours, renamed")
+    with pytest.raises(ValidationError) as moved:
+        facility_update(facility=ours, by=supervisor, location=paris)
+    with pytest.raises(ValidationError) as elsewhere:
+        facility_update(facility=theirs, by=supervisor, name="Mine now")
+    with pytest.raises(ValidationError) as new_site:
+        location_create(by=supervisor, code="NEW", name="New site", timezone="Europe/London")
+    with pytest.raises(PermissionDenied):
+        facility_update(facility=ours, by=AnonymousUser(), name="Nobody")
+
+    assert moved.value.message_dict == {"location": ["Paris (PAR) is outside the locations you cover."]}
+    assert elsewhere.value.message_dict == {"location": ["Paris (PAR) is outside the locations you cover."]}
+    assert new_site.value.message_dict == {"code": ["Only administrators add locations."]}
+    theirs.refresh_from_db()
+    ours.refresh_from_db()
+    assert (ours.name, ours.location, theirs.name) == ("Ours, renamed", london_hq, "Theirs")

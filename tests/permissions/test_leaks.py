@@ -118,7 +118,7 @@ def url(model, view: str, *args) -> str:
 
 
 def text(response) -> str:
-    """The body; a streamed one (exports, apps/dataio/admin_export) is read once and kept."""
+    """The body; a streamed one (exports, apps/console/dataio/exports) is read once and kept."""
     if not hasattr(response, "_leak_text"):
         body = b"".join(response.streaming_content) if response.streaming else response.content
         response._leak_text = body.decode()

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.scheduling import admin as scheduling_admin
+from apps.console.scheduling import admin as scheduling_admin
 from apps.scheduling import services
 from apps.scheduling.choices import EventKind, EventStatus, ShiftStatus, TimeOffKind, TimeOffStatus
 from apps.scheduling.models import SHIFT_OVERLAP_MESSAGE, ScheduledEvent, Shift, TimeOffRequest

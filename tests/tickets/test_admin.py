@@ -7,8 +7,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.console.tickets import incidents as admin_module
 from apps.core.models import ReferenceCounter
-from apps.tickets.admin import incidents as admin_module
 from apps.tickets.choices import IncidentStatus, ServicePriority, Severity
 from apps.tickets.models import IncidentTicket, ServiceTicket, TicketNote
 from apps.tickets.services import incident_create, service_ticket_create, ticket_note_add

@@ -1,0 +1,301 @@
+"""Console pages for shifts, scheduled events and time off.
+
+Every write goes through apps.scheduling.services (see apps.console.forms): the form's dry run asks the
+service's `<entity>_validate` so a clash shows on the form, and save_model() calls the `_create` / `_update`
+service. A rule that still fails at save (a concurrent save won the race; PostgreSQL's exclusion constraint
+refused the row) re-renders the form with the message instead of a server error.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Count, F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from unfold.contrib.filters.admin import (
+    ChoicesDropdownFilter,
+    RangeDateFilter,
+)
+from unfold.decorators import display
+
+from apps.console.base import PortalModelAdmin
+from apps.console.forms import LocalRangeDateTimeFilter, ServiceAdminMixin
+from apps.console.scheduling.actions import ShiftActionsMixin, TimeOffActionsMixin
+from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
+from apps.scheduling.choices import EventStatus, ShiftStatus, TimeOffStatus
+from apps.scheduling.models import ScheduledEvent, Shift, TimeOffRequest
+from apps.scheduling.resources import ScheduledEventResource, ShiftResource, TimeOffRequestResource
+from apps.scheduling.selectors import scheduled_events_visible_to
+from apps.scheduling.services import (
+    EVENT_FIELDS,
+    SHIFT_FIELDS,
+    TIME_OFF_FIELDS,
+    local_span,
+    person_name,
+    scheduled_event_create,
+    scheduled_event_update,
+    scheduled_event_validate,
+    shift_create,
+    shift_update,
+    shift_validate,
+    time_off_request_create,
+    time_off_request_update,
+    time_off_request_validate,
+)
+
+SHIFT_STATUS_COLOURS = {
+    ShiftStatus.DRAFT: "info",
+    ShiftStatus.PUBLISHED: "success",
+    ShiftStatus.CANCELLED: "danger",
+}
+EVENT_STATUS_COLOURS = {
+    EventStatus.TENTATIVE: "warning",
+    EventStatus.CONFIRMED: "success",
+    EventStatus.CANCELLED: "danger",
+}
+TIME_OFF_STATUS_COLOURS = {
+    TimeOffStatus.PENDING: "warning",
+    TimeOffStatus.APPROVED: "success",
+    TimeOffStatus.DENIED: "danger",
+    TimeOffStatus.CANCELLED: "info",
+}
+
+# a shift started from an empty cell of the roster is proposed at this length
+DEFAULT_SHIFT_LENGTH = timedelta(hours=8)
+TIMES_ENTERED_IN = _("Times are entered in %(zone)s; the lists show them in each facility's local time.") % {
+    "zone": settings.TIME_ZONE
+}
+RECORD_FIELDSET = (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ["collapse"]})
+
+
+# --- shared by the scheduling and timesheets admins ------------------------------------------------------
+
+
+def local_day_time(moment: datetime, zone: ZoneInfo) -> list[str]:
+    """['Tue 3 Mar 2026', '06:00 GMT'] for a two-line list cell."""
+    local = moment.astimezone(zone)
+    return [f"{local:%a} {local.day} {local:%b %Y}", f"{local:%H:%M} {local.tzname()}"]
+
+
+def duration_label(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h{rest:02d}"
+
+
+class TimedRowDisplayMixin:
+    """List columns shared by shifts and events: facility, local start/end, duration, local times on the form."""
+
+    @display(description=_("facility"), ordering="facility__code", header=True)
+    def facility_column(self, obj) -> list[str]:
+        return [obj.facility.code, f"{obj.facility.name} · {obj.facility.location.timezone}"]
+
+    @display(description=_("starts (local)"), ordering="starts_at", header=True)
+    def local_starts(self, obj) -> list[str]:
+        return local_day_time(obj.starts_at, obj.facility.location.timezone)
+
+    @display(description=_("ends (local)"), ordering="ends_at", header=True)
+    def local_ends(self, obj) -> list[str]:
+        return local_day_time(obj.ends_at, obj.facility.location.timezone)
+
+    @display(description=_("duration"), ordering=F("ends_at") - F("starts_at"))
+    def duration(self, obj) -> str:
+        return duration_label(obj.ends_at - obj.starts_at)
+
+    @display(description=_("local time"))
+    def local_times(self, obj) -> str:
+        if obj.pk is None:
+            return "—"
+        return local_span(obj.starts_at, obj.ends_at, obj.facility.location.timezone)
+
+
+# --- shifts ------------------------------------------------------------------------------------------------
+
+
+@admin.register(Shift)
+class ShiftAdmin(ShiftActionsMixin, ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
+    resource_classes = [ShiftResource]
+    list_display = (
+        "person",
+        "facility_column",
+        "position",
+        "local_starts",
+        "local_ends",
+        "duration",
+        "status_label",
+    )
+    list_select_related = ("user", "facility__location")
+    list_filter = (
+        ("status", ChoicesDropdownFilter),
+        ("facility__location", ScopedRelatedDropdownFilter),
+        ("facility", ScopedRelatedDropdownFilter),
+        ("user", ScopedAutocompleteSelectFilter),
+        ("starts_at", LocalRangeDateTimeFilter),
+    )
+    search_fields = (
+        "user__first_name",
+        "user__last_name",
+        "user__username",
+        "user__employee_id",
+        "facility__code",
+        "facility__name",
+        "position",
+    )
+    autocomplete_fields = ("user", "facility")
+    date_hierarchy = "starts_at"
+    ordering = ("-starts_at", "user__last_name")
+    readonly_fields = ("local_times", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("user", "facility", "position")}),
+        (_("When"), {"fields": ("starts_at", "ends_at", "local_times"), "description": TIMES_ENTERED_IN}),
+        (_("Status"), {"fields": ("status", "notes")}),
+        RECORD_FIELDSET,
+    )
+
+    @display(description=_("person"), ordering="user__last_name", header=True)
+    def person(self, obj: Shift) -> list[str]:
+        return [person_name(obj.user), obj.user.employee_id]
+
+    @display(description=_("status"), ordering="status", label=SHIFT_STATUS_COLOURS)
+    def status_label(self, obj: Shift) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    def get_changeform_initial_data(self, request):
+        """A new shift from the roster: `?starts_at=` an ISO moment with its offset (the roster writes the cell's
+        local 06:00); the form shows it in the zone times are entered in, and proposes an eight-hour shift."""
+        initial = super().get_changeform_initial_data(request)
+        raw = request.GET.get("starts_at")
+        initial.pop("starts_at", None)
+        if raw:
+            try:
+                starts_at = datetime.fromisoformat(raw)
+            except ValueError:
+                starts_at = None
+            if starts_at is not None and timezone.is_aware(starts_at):
+                initial["starts_at"] = timezone.localtime(starts_at)
+                initial["ends_at"] = timezone.localtime(starts_at + DEFAULT_SHIFT_LENGTH)
+        return initial
+
+    def run_service(self, request, form, *, dry_run):
+        if dry_run:
+            return form.check_unsaved_copy(lambda shift: shift_validate(shift=shift))
+        fields = self.service_fields(form, SHIFT_FIELDS)
+        if form.instance._state.adding:
+            return shift_create(by=request.user, **fields)
+        return shift_update(shift=form.instance, by=request.user, **fields)
+
+
+# --- scheduled events ------------------------------------------------------------------------------------------
+
+
+@admin.register(ScheduledEvent)
+class ScheduledEventAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
+    resource_classes = [ScheduledEventResource]
+    list_display = (
+        "title",
+        "kind",
+        "facility_column",
+        "local_starts",
+        "local_ends",
+        "duration",
+        "crew_count",
+        "status_label",
+    )
+    list_select_related = ("facility__location",)
+    list_filter = (
+        ("status", ChoicesDropdownFilter),
+        ("kind", ChoicesDropdownFilter),
+        ("facility__location", ScopedRelatedDropdownFilter),
+        ("facility", ScopedRelatedDropdownFilter),
+        ("crew", ScopedAutocompleteSelectFilter),
+        ("starts_at", LocalRangeDateTimeFilter),
+    )
+    search_fields = ("title", "facility__code", "facility__name")
+    autocomplete_fields = ("facility", "crew")
+    date_hierarchy = "starts_at"
+    ordering = ("-starts_at",)
+    readonly_fields = ("local_times", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("title", "kind", "facility")}),
+        (_("When"), {"fields": ("starts_at", "ends_at", "local_times"), "description": TIMES_ENTERED_IN}),
+        (_("Status and crew"), {"fields": ("status", "crew")}),
+        RECORD_FIELDSET,
+    )
+
+    def visible_to(self, user):
+        return scheduled_events_visible_to(user=user).annotate(crew_total=Count("crew", distinct=True))
+
+    @display(description=_("crew"), ordering="crew_total")
+    def crew_count(self, obj: ScheduledEvent) -> int:
+        return obj.crew_total
+
+    @display(description=_("status"), ordering="status", label=EVENT_STATUS_COLOURS)
+    def status_label(self, obj: ScheduledEvent) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    def run_service(self, request, form, *, dry_run):
+        if dry_run:
+            return form.check_unsaved_copy(lambda event: scheduled_event_validate(event=event))
+        fields = self.service_fields(form, EVENT_FIELDS)
+        crew = form.cleaned_data.get("crew")
+        if form.instance._state.adding:
+            return scheduled_event_create(by=request.user, crew=crew or (), **fields)
+        return scheduled_event_update(event=form.instance, by=request.user, crew=crew, **fields)
+
+
+# --- time off ----------------------------------------------------------------------------------------------------
+
+
+@admin.register(TimeOffRequest)
+class TimeOffRequestAdmin(TimeOffActionsMixin, ServiceAdminMixin, PortalModelAdmin):
+    resource_classes = [TimeOffRequestResource]
+    list_display = ("person", "kind", "starts_on", "ends_on", "days", "status_label", "reviewed_by")
+    list_select_related = ("user", "reviewed_by")
+    list_filter = (
+        ("status", ChoicesDropdownFilter),
+        ("kind", ChoicesDropdownFilter),
+        ("user__home_location", ScopedRelatedDropdownFilter),
+        ("user", ScopedAutocompleteSelectFilter),
+        ("starts_on", RangeDateFilter),
+    )
+    search_fields = ("user__first_name", "user__last_name", "user__username", "user__employee_id", "reason")
+    autocomplete_fields = ("user", "reviewed_by")
+    date_hierarchy = "starts_on"
+    ordering = ("-starts_on", "user__last_name")
+    # Reviews are stamped by the approve / deny actions, never typed in.
+    readonly_fields = ("reviewed_by", "reviewed_at", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("user", "kind", "starts_on", "ends_on", "reason")}),
+        (_("Review"), {"fields": ("status", "review_note", "reviewed_by", "reviewed_at")}),
+        RECORD_FIELDSET,
+    )
+
+    @display(description=_("person"), ordering="user__last_name", header=True)
+    def person(self, obj: TimeOffRequest) -> list[str]:
+        return [person_name(obj.user), obj.user.employee_id]
+
+    @display(description=_("days"), ordering=F("ends_on") - F("starts_on"))
+    def days(self, obj: TimeOffRequest) -> int:
+        return (obj.ends_on - obj.starts_on).days + 1
+
+    @display(description=_("status"), ordering="status", label=TIME_OFF_STATUS_COLOURS)
+    def status_label(self, obj: TimeOffRequest) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:  # a new request is pending; its review happens on the change form
+            return ((None, {"fields": ("user", "kind", "starts_on", "ends_on", "reason")}),)
+        return super().get_fieldsets(request, obj)
+
+    def run_service(self, request, form, *, dry_run):
+        if dry_run:
+            return form.check_unsaved_copy(lambda request_: time_off_request_validate(time_off_request=request_))
+        fields = self.service_fields(form, TIME_OFF_FIELDS)
+        if form.instance._state.adding:
+            return time_off_request_create(by=request.user, **fields)
+        return time_off_request_update(time_off_request=form.instance, by=request.user, **fields)
+
+
+from apps.console.scheduling import coverage  # noqa: E402, F401 - the coverage requirements admin (apps/console/scheduling/coverage.py)

@@ -1,0 +1,145 @@
+"""Saved views of the incident list ("queues"), their order, and due times a supervisor can read at a glance.
+
+A queue is a filter of the list (`?queue=mine`), offered in the filter panel and as tabs above the list with
+how many tickets each holds (one query for all of them). In a queue the list is ordered by severity (SEV1 at
+the top), then by the nearest running deadline: the response due time while nobody has acknowledged the ticket,
+the resolve due time after that.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from urllib.parse import urlencode
+
+from django.contrib.admin.utils import display_for_value
+from django.db.models import Case, Count, F, Q, When
+from django.utils import timezone
+from django.utils.html import format_html
+from unfold.contrib.filters.admin import DropdownFilter
+
+from apps.tickets.choices import IncidentStatus, Severity
+from apps.tickets.sla import incident_breaching_soon_q
+
+from .common import minutes_label
+
+OPEN = IncidentStatus.open_values()
+QUEUE_PARAMETER = "queue"
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    title: str
+    rows: Callable[..., Q]  # (user=, now=) -> the tickets in the queue
+
+
+QUEUES = (
+    Queue("mine", "My queue", lambda *, user, now: Q(assignee=user, status__in=OPEN)),
+    Queue("unassigned", "Unassigned", lambda *, user, now: Q(assignee__isnull=True, status__in=OPEN)),
+    Queue("breaching", "Breaching soon", lambda *, user, now: incident_breaching_soon_q(now=now)),
+    Queue(
+        "severe",
+        "SEV1–2 open",
+        lambda *, user, now: Q(severity__in=[Severity.SEV1, Severity.SEV2], status__in=OPEN),
+    ),
+    Queue("awaiting_close", "Resolved, awaiting close", lambda *, user, now: Q(status=IncidentStatus.RESOLVED)),
+)
+QUEUES_BY_KEY = {queue.key: queue for queue in QUEUES}
+
+# the deadline that runs next: responding until someone acknowledges, then resolving
+NEXT_DUE = Case(When(acknowledged_at__isnull=True, then=F("response_due_at")), default=F("resolve_due_at"))
+QUEUE_ORDERING = [F("severity").asc(), NEXT_DUE.asc(nulls_last=True), F("pk").asc()]
+
+
+def selected_queue(request) -> Queue | None:
+    return QUEUES_BY_KEY.get(request.GET.get(QUEUE_PARAMETER, ""))
+
+
+class IncidentQueueFilter(DropdownFilter):
+    title = "queue"
+    parameter_name = QUEUE_PARAMETER
+
+    def lookups(self, request, model_admin):
+        return [(queue.key, queue.title) for queue in QUEUES]
+
+    def queryset(self, request, queryset):
+        queue = QUEUES_BY_KEY.get(self.value() or "")
+        if queue is None:
+            return queryset
+        return queryset.filter(queue.rows(user=request.user, now=timezone.now()))
+
+
+class IncidentQueuesMixin:
+    """The queues' tabs above the incident list, and the queue order."""
+
+    list_before_template = "admin/tickets/incident_queues.html"
+
+    def get_ordering(self, request):
+        if selected_queue(request) is not None:
+            return QUEUE_ORDERING
+        return super().get_ordering(request)
+
+    def changelist_view(self, request, extra_context=None):
+        # evaluated only when the page is rendered (not for an action's redirect)
+        tabs = partial(self.queue_tabs, request)
+        return super().changelist_view(request, {"incident_queue_tabs": tabs, **(extra_context or {})})
+
+    def queue_tabs(self, request) -> list[dict]:
+        now = timezone.now()
+        counts = (
+            self.get_queryset(request)
+            .order_by()
+            .aggregate(**{queue.key: Count("pk", filter=queue.rows(user=request.user, now=now)) for queue in QUEUES})
+        )
+        current = request.GET.get(QUEUE_PARAMETER, "")
+        path = request.path
+        tabs = [_tab("All incidents", path, active=current not in QUEUES_BY_KEY)]
+        for queue in QUEUES:
+            link = f"{path}?{urlencode({QUEUE_PARAMETER: queue.key})}"
+            tabs.append(_tab(f"{queue.title} ({counts[queue.key]})", link, active=current == queue.key))
+        return tabs
+
+
+def _tab(title: str, link: str, *, active: bool) -> dict:
+    """An item as unfold's tab bar reads it."""
+    return {"title": title, "link": link, "active": active, "has_permission": True}
+
+
+# --- due times with their running clock ---------------------------------------------------------------------------
+
+
+def clock_text(due: datetime, *, now: datetime, paused: bool = False) -> str:
+    """ "in 12 min", "14 min overdue", "due now"; on hold: "paused, 12 min left", "paused, 14 min overdue"."""
+    minutes = (due - now).total_seconds() / 60
+    if round(abs(minutes)) == 0:
+        text = "due now"
+    elif minutes > 0:
+        text = f"{minutes_label(minutes)} left" if paused else f"in {minutes_label(minutes)}"
+    else:
+        text = f"{minutes_label(-minutes)} overdue"
+    return f"paused, {text}" if paused else text
+
+
+def due_with_clock(due: datetime | None, *, running: bool, paused_at: datetime | None = None, now: datetime):
+    """The due time and, beside it, how far away it is while its clock runs (or was when it stopped, on hold)."""
+    shown = display_for_value(due, "-")
+    if due is None or not (running or paused_at):
+        return shown
+    moment = paused_at or now
+    colour = "text-red-600 dark:text-red-500" if due <= moment else "text-base-500 dark:text-base-400"
+    text = clock_text(due, now=moment, paused=paused_at is not None)
+    return format_html('{} <span class="text-xs {}">({})</span>', shown, colour, text)
+
+
+def response_clock(incident, *, now: datetime):
+    running = incident.status in OPEN and incident.acknowledged_at is None
+    return due_with_clock(incident.response_due_at, running=running, now=now)
+
+
+def resolve_clock(incident, *, now: datetime):
+    on_hold = incident.status == IncidentStatus.ON_HOLD
+    running = incident.status in OPEN and not on_hold
+    return due_with_clock(
+        incident.resolve_due_at, running=running, paused_at=incident.on_hold_since if on_hold else None, now=now
+    )
