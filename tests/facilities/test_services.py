@@ -33,8 +33,9 @@ def test_location_create_validates():
 def test_facility_create_and_update():
     location = LocationFactory()
 
-    facility = facility_create(by=SuperUserFactory(), location=location, code="LON-TX", name="Crystal Palace", kind="transmitter")
-    facility_update(facility=facility, by=SuperUserFactory(), on_air_critical=True)
+    admin = SuperUserFactory()
+    facility = facility_create(by=admin, location=location, code="LON-TX", name="Crystal Palace", kind="transmitter")
+    facility_update(facility=facility, by=admin, on_air_critical=True)
 
     facility.refresh_from_db()
     assert facility.kind == FacilityKind.TRANSMITTER
