@@ -152,6 +152,23 @@ def scoped(
     return queryset.filter(pk__in=branches[0].union(*branches[1:]))
 
 
+def visible_rows(queryset: QuerySet, *, user) -> QuerySet:
+    """`queryset` narrowed to the rows its model's selector lets `user` see, in SQL (one subquery).
+
+    For lookups by key on a path that names rows (an import's related columns and existing rows): a
+    row outside the user's scope is then exactly as absent as a row that does not exist. The system
+    account and administrators see every row; a model without a selector shows nobody else anything.
+    """
+    from .actors import is_system
+
+    if is_system(user) or sees_everything(user):
+        return queryset
+    selector = selector_for(queryset.model)
+    if selector is None or not is_live(user):
+        return queryset.none()
+    return queryset.filter(pk__in=selector(user=user).order_by().values("pk"))
+
+
 def location_in_scope(user, location) -> bool:
     """True when `user` may put things at `location` (administrators and the location's coverers)."""
     if sees_everything(user):

@@ -26,7 +26,7 @@ from import_export import fields, resources
 from import_export.results import Error, RowResult
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from apps.core.scope import location_at, location_scope_checker
+from apps.core.scope import location_at, location_scope_checker, visible_rows
 
 from .widgets import NaturalKeyWidget
 
@@ -172,8 +172,10 @@ class PortalResource(resources.ModelResource):
         self._seen = {}
         self._scope = location_scope_checker(self.user)
         for column, field in self.column_fields().items():
-            if column in self._columns and isinstance(field.widget, NaturalKeyWidget):
-                field.widget.prefetch(dataset[column])
+            if isinstance(field.widget, NaturalKeyWidget):
+                field.widget.scope_to(self.user)
+                if column in self._columns:
+                    field.widget.prefetch(dataset[column])
         self._existing = self.existing_index(dataset)
         self.prepare_rules(dataset)
 
@@ -191,6 +193,14 @@ class PortalResource(resources.ModelResource):
             self._import_fields = super().get_import_fields()
         return self._import_fields
 
+    def import_queryset(self) -> models.QuerySet:
+        """The rows an import may find by key: `get_queryset()` within the importing person's scope.
+
+        A key that exists outside their scope is then treated exactly like one that does not exist, so
+        the preview tells nothing about rows they cannot see. Every `existing_index` starts here.
+        """
+        return visible_rows(self.get_queryset(), user=self.user)
+
     def existing_index(self, dataset) -> dict[Any, models.Model]:
         """Existing rows keyed like `row_key()`, in one query (a single-column natural key by default)."""
         (name,) = self.get_import_id_fields()
@@ -202,7 +212,7 @@ class PortalResource(resources.ModelResource):
         lookup = f"{attribute}__in"
         values = [getattr(key, "pk", key) for key in keys]
         for start in range(0, len(values), 5000):
-            for obj in self.get_queryset().filter(**{lookup: values[start : start + 5000]}):
+            for obj in self.import_queryset().filter(**{lookup: values[start : start + 5000]}):
                 index[self.instance_key(obj)] = obj
         return index
 

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from import_export import widgets
 
+from apps.core.scope import visible_rows
+
 from .exporting import restore_neutralised
 
 EMPTY = (None, "")
@@ -196,6 +198,10 @@ class NaturalKeyWidget(widgets.ForeignKeyWidget):
 
     `prefetch(values)` loads every row the column names in one query; later cells are dict lookups.
     A value not prefetched (or a widget used without prefetch) falls back to one query.
+
+    Bound to the importing person (`scope_to`), it finds only the rows their selector shows them: a row
+    outside their locations reads "No facility with code …", exactly like one that does not exist, so
+    an import can neither name it nor tell it exists.
     """
 
     def __init__(self, model, field: str, *, noun: str, select_related: Iterable[str] = (), **kwargs):
@@ -203,9 +209,17 @@ class NaturalKeyWidget(widgets.ForeignKeyWidget):
         self.noun = noun
         self.select_related = tuple(select_related)
         self._cache: dict[str, object] = {}
+        self._scoped_to = None
+        self._scoped = False
+
+    def scope_to(self, user) -> None:
+        """Look up only what `user` may see from now on (the import's rows); forgets earlier lookups."""
+        self._scoped_to, self._scoped, self._cache = user, True, {}
 
     def queryset(self):
         queryset = self.model._default_manager.all()
+        if self._scoped:
+            queryset = visible_rows(queryset, user=self._scoped_to)
         return queryset.select_related(*self.select_related) if self.select_related else queryset
 
     def prefetch(self, values: Iterable) -> None:

@@ -31,7 +31,7 @@ class CaseInsensitiveKeyMixin:
         index = {}
         for start in range(0, len(wanted), LOOKUP_CHUNK):
             chunk = wanted[start : start + LOOKUP_CHUNK]
-            queryset = self.get_queryset().alias(natural_key_upper=Upper(field.attribute))
+            queryset = self.import_queryset().alias(natural_key_upper=Upper(field.attribute))
             for obj in queryset.filter(natural_key_upper__in=chunk):
                 index[self.instance_key(obj)] = obj
         return index

@@ -337,7 +337,7 @@ class ScheduledEventResource(PortalResource):
             starts.add(starts_at)
         if not facility_ids:
             return {}
-        events = self.get_queryset().filter(facility_id__in=facility_ids, starts_at__in=starts)
+        events = self.import_queryset().filter(facility_id__in=facility_ids, starts_at__in=starts)
         return {self.instance_key(event): event for event in events}
 
     def prepare_rules(self, dataset):
@@ -447,7 +447,7 @@ class TimeOffRequestResource(PortalResource):
             days.add(starts_on)
         if not user_ids:
             return {}
-        requests = self.get_queryset().filter(user_id__in=user_ids, starts_on__in=days)
+        requests = self.import_queryset().filter(user_id__in=user_ids, starts_on__in=days)
         return {self.instance_key(request): request for request in requests}
 
     def prepare_rules(self, dataset):

@@ -208,7 +208,7 @@ class TimeEntryResource(PortalResource):
         self._by_day = {}
         if not user_ids:
             return {}
-        entries = self.get_queryset().filter(user_id__in=user_ids, work_date__in=days)
+        entries = self.import_queryset().filter(user_id__in=user_ids, work_date__in=days)
         for entry in entries:
             self._by_day.setdefault((entry.user_id, entry.work_date, entry.activity), []).append(entry)
         return {self.instance_key(entry): entry for entry in entries}

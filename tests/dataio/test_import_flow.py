@@ -355,14 +355,19 @@ def test_the_failing_rows_of_an_xlsx_come_back_as_xlsx_and_reimport(root_client,
     assert response.context["job_summary"]["new"] == 1 and not response.context["form"].errors
 
 
-def test_a_supervisor_importing_outside_their_locations_sees_the_scope_error(supervisor_client, alex):
+def test_a_facility_outside_the_supervisors_locations_reads_as_one_that_does_not_exist(supervisor_client, alex):
     paris = LocationFactory(code="PAR", name="Paris", timezone="Europe/Paris")
     FacilityFactory(code="PAR-MCR1", location=paris)
 
-    response = upload(supervisor_client, csv_bytes(row(facility="PAR-MCR1")))
+    elsewhere = upload(supervisor_client, csv_bytes(row(facility="PAR-MCR1")))
+    nowhere = upload(supervisor_client, csv_bytes(row(facility="XXX-MCR9")))
 
-    assert response.status_code == 200
-    assert "is outside the locations you cover." in page(response)
+    assert elsewhere.status_code == nowhere.status_code == 200
+    assert "No facility with code “PAR-MCR1”." in page(elsewhere)
+    assert page(elsewhere).replace("PAR-MCR1", "XXX-MCR9").count("No facility with code “XXX-MCR9”.") == page(
+        nowhere
+    ).count("No facility with code “XXX-MCR9”.")
+    assert "outside the locations you cover" not in page(elsewhere)
     assert Shift.objects.count() == 0
 
 

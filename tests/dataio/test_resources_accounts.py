@@ -142,8 +142,8 @@ def test_a_supervisor_cannot_import_people_of_another_location(alex, supervisor)
         user=supervisor,
     )
     assert [str(error) for error in outcome.errors] == [
-        "Row 3, Home Location: Paris (PAR) is outside the locations you cover.",
-        "Row 4, Home Location: Paris (PAR) is outside the locations you cover.",
+        "Row 3, Home Location: No location with code “PAR”.",
+        "Row 4, Home Location: No location with code “PAR”.",
     ]
     alex.refresh_from_db()
     assert alex.title == ""

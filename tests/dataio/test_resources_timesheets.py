@@ -142,7 +142,7 @@ def test_a_supervisor_imports_entries_of_people_they_cover_and_their_own(alex, s
         user=supervisor,
     )
     assert [str(error) for error in outcome.errors] == [
-        "Row 3, Employee ID: Paris (PAR) is outside the locations you cover."
+        "Row 3, Employee ID: No person with employee id “E30001”."
     ]
     assert not TimeEntry.objects.exists()
     outcome = run(

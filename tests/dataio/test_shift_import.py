@@ -131,9 +131,7 @@ def test_a_supervisor_cannot_import_into_another_location(alex, mcr, supervisor)
         ),
         supervisor,
     )
-    assert [str(error) for error in outcome.errors] == [
-        "Row 3, Facility: Paris (PAR) is outside the locations you cover."
-    ]
+    assert [str(error) for error in outcome.errors] == ["Row 3, Facility: No facility with code “PAR-MCR”."]
     assert Shift.objects.count() == 0
 
 
