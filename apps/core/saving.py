@@ -42,7 +42,9 @@ def instance_validate_and_save(
     instance_save(instance=instance, by=by, reason=reason)
 
 
-def instance_save(*, instance: models.Model, by, reason: str | None = None) -> None:
+def instance_save(
+    *, instance: models.Model, by, reason: str | None = None, update_fields: Iterable[str] | None = None
+) -> None:
     """The one way a service saves a row: `by` and `reason` in its history, a constraint's violation as its message.
 
     The save runs in a savepoint: when PostgreSQL rejects the row (a concurrent save won the race),
@@ -54,7 +56,7 @@ def instance_save(*, instance: models.Model, by, reason: str | None = None) -> N
         instance._change_reason = reason
     try:
         with transaction.atomic():
-            instance.save()
+            instance.save(update_fields=update_fields)
     except IntegrityError as exc:
         constraint = violated_constraint(instance, exc)
         if constraint is None:
