@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
 
 
 def instance_validate(*, instance: models.Model, validate: Callable[[], None]) -> None:
@@ -63,6 +64,25 @@ def instance_save(
             raise
         raise ValidationError(
             constraint.get_violation_error_message(), code=constraint.violation_error_code or constraint.name
+        ) from exc
+
+
+def instance_delete(*, instance: models.Model, by, reason: str | None = None) -> None:
+    """The one way a service deletes a row: `by` and `reason` on its last history row ("-", on Activity).
+
+    A row that others still point at (a protected foreign key) is refused with a sentence naming what
+    holds it, and nothing is deleted.
+    """
+    instance._history_user = by
+    if reason:
+        instance._change_reason = reason
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as exc:
+        holders = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        raise ValidationError(
+            f"{instance} cannot be deleted: {', '.join(holders)} still refer to it.", code="protected"
         ) from exc
 
 
