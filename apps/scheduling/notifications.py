@@ -33,6 +33,7 @@ def shifts_published_notify(*, person, shifts: Sequence[Shift], batch: str, by):
         f"by {person_name(by)}:\n\n" + "\n".join(lines) + f"\n\nYour roster: {settings.PORTAL_BASE_URL}/\n"
     )
     return email_queue(
+        by=by,
         recipients=[person.email],
         subject=f"Roster: {count} new shift{'s' if count != 1 else ''} published",
         body=body,
@@ -64,6 +65,7 @@ def time_off_reviewed_notify(*, time_off_request: TimeOffRequest, cancelled_shif
         body += "\n"
     body += f"\n{settings.PORTAL_BASE_URL}/\n"
     return email_queue(
+        by=by,
         recipients=[person.email],
         subject=f"Time off {decision}: {days_span(request.starts_on, request.ends_on)}",
         body=body,
@@ -85,6 +87,7 @@ def time_off_cancelled_notify(*, time_off_request: TimeOffRequest, by):
         f"\n{settings.PORTAL_BASE_URL}/\n"
     )
     return email_queue(
+        by=by,
         recipients=[person.email],
         subject=f"Time off cancelled: {days}",
         body=body,

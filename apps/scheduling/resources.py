@@ -470,10 +470,10 @@ class ScheduledEventResource(StatusStepsMixin, PortalResource):
 
     def prepare_rules(self, dataset):
         self._accepted = []
-        crew = self.fields["crew"].widget
-        crew.scope_to(self.user)  # a crew member outside the importer's scope reads as unknown, as in the form
+        # the base resource has scoped the crew's lookups to the importer (CrewWidget.scope_to): someone outside
+        # their scope reads as an unknown employee ID, as the form's choices leave them out
         if "Crew" in self._columns:
-            crew.prefetch(dataset["Crew"])
+            self.fields["crew"].widget.prefetch(dataset["Crew"])
 
     # --- the crew: read with the row, compared for the skip decision, written after the events --------------
 

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
 from apps.core.actors import is_system, writes
-from apps.core.saving import instance_validate_and_save, person_lock, reject_unknown_fields
+from apps.core.saving import instance_delete, instance_validate_and_save, person_lock, reject_unknown_fields
 from apps.core.scope import check_row_in_scope, sees_everything
 from apps.facilities.models import Facility
 
@@ -111,13 +111,6 @@ def administrator_check(*, by, noun: str, instead: str) -> None:
     if is_system(by) or sees_everything(by):
         return
     raise PermissionDenied(f"Only administrators delete {noun}; {instead}.")
-
-
-def instance_delete(*, instance: models.Model, by, reason: str) -> None:
-    """Delete `instance` with `by` and `reason` on its history row (and so on the Activity page)."""
-    instance._history_user = by
-    instance._change_reason = reason
-    instance.delete()
 
 
 # --- shifts -------------------------------------------------------------------------------------------------------

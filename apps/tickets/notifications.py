@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.selectors import location_supervisors
+from apps.core.actors import system_user
 from apps.notifications.services import email_queue
 
 from .choices import Severity
@@ -59,6 +60,7 @@ def incident_notify_assigned(*, incident: IncidentTicket, by) -> None:
         return
     who = by.get_full_name() or by.get_username() if by is not None else "The portal"
     email_queue(
+        by=by,
         recipients=[assignee.email],
         subject=f"[{incident.severity}] {incident.reference} assigned to you: {incident.title}",
         body="\n".join([f"{who} assigned you {incident.reference}.", "", *_facts(incident)]),
@@ -74,6 +76,7 @@ def incident_notify_severe(*, incident: IncidentTicket) -> None:
     if not recipients:
         return
     email_queue(
+        by=system_user(),
         recipients=recipients,
         subject=f"[{incident.severity}] {incident.reference} at {incident.facility}: {incident.title}",
         body="\n".join([f"A {incident.severity} incident needs attention.", "", *_facts(incident)]),
@@ -87,6 +90,7 @@ def incident_notify_resolved(*, incident: IncidentTicket) -> None:
     if not reporter.email:
         return
     email_queue(
+        by=system_user(),
         recipients=[reporter.email],
         subject=f"{incident.reference} resolved: {incident.title}",
         body="\n".join(
@@ -110,6 +114,7 @@ def incident_notify_breach(*, incident: IncidentTicket, clock: str) -> bool:
     if not recipients:
         return False
     email_queue(
+        by=system_user(),
         recipients=recipients,
         subject=f"SLA breached: {incident.reference} was due to {CLOCK_NAMES[clock]} by {_local(due_at, incident)}",
         body="\n".join(

@@ -54,11 +54,13 @@ class ShiftStartWidget(widgets.Widget):
         self._scoped_to, self._scoped = None, False
 
     def scope_to(self, user) -> None:
-        self._scoped_to, self._scoped, self._by_local, self._loaded = user, True, {}, set()
+        """Find only shifts `user` may see: one outside their scope reads as no shift at all."""
+        self._scoped_to, self._scoped = user, True
+        self._by_local, self._loaded = {}, set()
 
     def _queryset(self):
-        shifts = Shift.objects.select_related("facility__location", "user")
-        return visible_rows(shifts, user=self._scoped_to) if self._scoped else shifts
+        queryset = Shift.objects.select_related("facility__location", "user")
+        return visible_rows(queryset, user=self._scoped_to) if self._scoped else queryset
 
     def prefetch(self, user_ids, moments) -> None:
         if not user_ids or not moments:
@@ -221,9 +223,7 @@ class TimeEntryResource(StatusRefusedMixin, PortalResource):
             if "Shift" in self._columns and row["Shift"] not in (None, ""):
                 with suppress(ValueError):  # the row's own error is reported when it is read
                     moments.append(parse_naive_datetime(row["Shift"]))
-        shifts = self.fields["shift"].widget
-        shifts.scope_to(self.user)
-        shifts.prefetch(user_ids, moments)
+        self.fields["shift"].widget.prefetch(user_ids, moments)  # scoped to the importer by the base resource
         self._by_day = {}
         if not user_ids:
             return {}

@@ -15,7 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.core.actors import writes
-from apps.core.saving import instance_validate_and_save, person_lock, reject_unknown_fields
+from apps.core.saving import instance_delete, instance_validate_and_save, person_lock, reject_unknown_fields
 from apps.core.scope import check_row_in_scope
 from apps.scheduling.models import Shift
 from apps.scheduling.services import (
@@ -23,7 +23,6 @@ from apps.scheduling.services import (
     adopt,
     changed_fields,
     day_label,
-    instance_delete,
     keep_stored,
     people_lock,
     person_name,

@@ -59,7 +59,7 @@ READS = {
     "week_bounds",
 }
 # writes with no actor of their own: the caller's service passes its `by` through them
-PLUMBING = {"instance_delete"}
+PLUMBING: set[str] = set()
 
 
 def public_functions():

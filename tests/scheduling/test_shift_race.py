@@ -48,7 +48,7 @@ def _by_an_import(alex, mcr, root, starts_at, ends_at):
     dataset = tablib.Dataset(row, headers=["Employee ID", "Facility", "Position", "Starts", "Ends", "Status"])
 
     def write():
-        outcome = import_dataset(resource_class=ShiftResource, dataset=dataset, user=root, dry_run=False)
+        outcome = import_dataset(resource_class=ShiftResource, dataset=dataset, by=root, dry_run=False)
         if outcome.errors:
             raise RuntimeError(" ".join(error.message for error in outcome.errors))
 
