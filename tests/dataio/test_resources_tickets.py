@@ -9,6 +9,7 @@ import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from apps.core.actors import system_user
 from apps.dataio.models import ImportJob
 from apps.dataio.services import import_dataset
 from apps.tickets.choices import IncidentStatus, ServiceCategory, ServicePriority, ServiceStatus, Severity
@@ -216,7 +217,12 @@ def test_an_incident_update_changes_the_columns_present_and_moves_the_sla(report
 
 def test_bad_incident_rows_name_row_column_and_reason_and_nothing_is_written(reported, outage, mcr, root):
     closed = incident_create(
-        title="Old fault", incident_type=outage, facility=mcr, reporter=reported.reporter, occurred_at=OCCURRED
+        title="Old fault",
+        incident_type=outage,
+        facility=mcr,
+        reporter=reported.reporter,
+        occurred_at=OCCURRED,
+        by=system_user(),
     )
     IncidentTicket.objects.filter(pk=closed.pk).update(status=IncidentStatus.CLOSED)
     future = datetime.now(LONDON) + timedelta(days=2)
@@ -234,7 +240,9 @@ def test_bad_incident_rows_name_row_column_and_reason_and_nothing_is_written(rep
     assert [str(error) for error in outcome.errors] == [
         "Row 3, Reference: There is no incident ticket INC-999999. Leave “Reference” empty to open a new one: "
         "the portal gives it its reference.",
-        "Row 4, Status: Status cannot be edited directly; the portal sets it, or the ticket workflow changes it.",
+        "Row 4, Status: Status changes only through the incident workflow: select the incidents in the incident list "
+        "and pick the step among its actions (Acknowledge, Start work, Resolve…, Close…), or take it on the "
+        "incident's page.",
         "Row 5, Occurred: An incident cannot have occurred in the future.",
         "Row 6, Incident Type: No incident type with code “nope”.",
         f"Row 7: {closed.reference} is closed; reopen it to change it.",
@@ -338,7 +346,9 @@ def test_service_tickets_are_opened_with_references_and_labels_in_any_case(mcr, 
 
 
 def test_a_service_ticket_update_changes_the_columns_present_only(mcr, alex, root):
-    ticket = service_ticket_create(title="Replace lens", facility=mcr, requested_by=alex, description="Cam 2")
+    ticket = service_ticket_create(
+        title="Replace lens", facility=mcr, requested_by=alex, description="Cam 2", by=system_user()
+    )
     outcome = run(ServiceTicketResource, [ticket.reference, "high"], headers=["Reference", "Priority"], user=root)
     assert counts(outcome) == (0, 1, 0, [])
     ticket.refresh_from_db()
@@ -347,7 +357,7 @@ def test_a_service_ticket_update_changes_the_columns_present_only(mcr, alex, roo
 
 
 def test_bad_service_ticket_rows_name_row_column_and_reason_and_nothing_is_written(mcr, alex, root):
-    ticket = service_ticket_create(title="Replace lens", facility=mcr, requested_by=alex)
+    ticket = service_ticket_create(title="Replace lens", facility=mcr, requested_by=alex, by=system_user())
     outcome = run(
         ServiceTicketResource,
         ["", "Fix door", "LON-MCR1", "Done", "E10001", ""],
@@ -358,7 +368,9 @@ def test_bad_service_ticket_rows_name_row_column_and_reason_and_nothing_is_writt
     )
     assert [str(error) for error in outcome.errors] == [
         "Row 2, Status: A new service ticket starts as “Open”; the ticket workflow changes its status after that.",
-        "Row 3, Status: Status cannot be edited directly; the portal sets it, or the ticket workflow changes it.",
+        "Row 3, Status: Status changes only through the service ticket workflow: select the tickets in the service "
+        "ticket list and pick the step among its actions (Schedule…, Start work, Complete, Cancel…), or take it on "
+        "the ticket's page.",
         "Row 4: Same Reference as row 3: a file may name each service ticket once.",
     ]
     assert ServiceTicket.objects.count() == 1
