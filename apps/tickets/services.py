@@ -493,10 +493,10 @@ def _delete(model: type[models.Model], ticket, *, by, reason: str) -> None:
         raise PermissionDenied(ADMINISTRATORS_DELETE.format(reference=ticket.reference))
     current = model.objects.select_for_update().get(pk=ticket.pk)
     why = history_reason(reason.strip()) or "Deleted"
-    current._history_user, current._change_reason = by, why
-    # the notes and shares deleted with it are recorded as `by`'s too, for the same reason
     with change_context(user=by, reason=why):
         try:
+            _delete_cascading_rows(current, by=by, reason=why)
+            current._history_user, current._change_reason = by, why
             current.delete()
         except ProtectedError as error:
             names = sorted({str(row) for row in error.protected_objects})
@@ -505,6 +505,20 @@ def _delete(model: type[models.Model], ticket, *, by, reason: str) -> None:
                 f"{'refers' if len(names) == 1 else 'refer'} to it.",
                 code="protected",
             ) from error
+
+
+def _delete_cascading_rows(ticket, *, by, reason: str) -> None:
+    """Delete what would cascade with `ticket` (its notes, its shares) first, one by one, each knowing its ticket.
+
+    Left to the cascade, a note's history row is written after its ticket is gone (the order of a nullable
+    cascade is free), and naming the note ("INC-000123: …") would read a ticket that no longer exists.
+    """
+    for relation in ticket._meta.related_objects:
+        if relation.one_to_many and relation.on_delete is models.CASCADE:
+            for row in getattr(ticket, relation.get_accessor_name()).all():
+                setattr(row, relation.field.name, ticket)
+                row._history_user, row._change_reason = by, reason
+                row.delete()
 
 
 def _check_editable(model: type[models.Model], fields: dict, editable: frozenset) -> None:

@@ -53,8 +53,8 @@ def incidents(outage, mcr, alex, sam):
             facility=studio,
             reporter=alex,
             severity=Severity.SEV4,
-            occurred_at=now - timedelta(minutes=50),
-            by=system_user(),  # responding (60 minutes at SEV4) is at risk: 10 minutes left
+            occurred_at=now - timedelta(minutes=50),  # responding (60 minutes at SEV4) is at risk: 10 minutes left
+            by=system_user(),
         ),
     }
 
