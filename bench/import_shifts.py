@@ -194,7 +194,7 @@ def main() -> None:
         started, cpu_started = time.perf_counter(), time.process_time()
         upload = read_upload(data, filename="shifts.csv")
         outcome = import_dataset(
-            resource_class=ShiftResource, dataset=upload.dataset, user=admin, dry_run=False, reason=f"Bench {label}"
+            resource_class=ShiftResource, dataset=upload.dataset, by=admin, dry_run=False, reason=f"Bench {label}"
         )
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         if outcome.failed:

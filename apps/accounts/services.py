@@ -9,22 +9,35 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from apps.core.actors import is_system, writes
+from apps.core.saving import instance_save, instance_validate_and_save
+from apps.core.scope import check_location_in_scope, sees_everything
+
 from .models import CalendarFeed, User
 
 
-def _user_save(*, user: User, by: User | None, groups: Iterable[Group] | None) -> User:
-    user.full_clean()
-    user._history_user = by
-    user.save()
+def _user_save(*, user: User, by, groups: Iterable[Group] | None) -> User:
+    """Save a person who is `by`'s to manage (based at a location they cover), roles by administrators only."""
+    if user.pk is not None:
+        stored = User.objects.select_related("home_location").get(pk=user.pk)
+        check_location_in_scope(by=by, location=stored.home_location, field="home_location")
+    if groups is not None and not (is_system(by) or sees_everything(by)):
+        raise PermissionDenied("Only administrators give people their roles.")
+    instance_validate_and_save(
+        instance=user,
+        validate=lambda: check_location_in_scope(by=by, location=user.home_location, field="home_location"),
+        by=by,
+    )
     if groups is not None:
         user.groups.set(groups)
     return user
 
 
+@writes
 @transaction.atomic
 def user_create(
     *,
-    by: User | None,
+    by,
     user: User | None = None,
     password: str | None = None,
     groups: Iterable[Group] | None = None,
@@ -46,11 +59,12 @@ def user_create(
     return _user_save(user=user, by=by, groups=groups)
 
 
+@writes
 @transaction.atomic
 def user_update(
     *,
     user: User,
-    by: User | None,
+    by,
     groups: Iterable[Group] | None = None,
     **changes: Any,
 ) -> User:
@@ -67,9 +81,9 @@ def calendar_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _check_may_manage_calendar(*, user: User, by: User | None) -> None:
+def _check_may_manage_calendar(*, user: User, by) -> None:
     """The person themself, or an administrator of people who can see them."""
-    if by is None or getattr(by, "is_system_account", False) or by.pk == user.pk:
+    if is_system(by) or by.pk == user.pk:
         return
     from .selectors import users_visible_to
 
@@ -78,8 +92,9 @@ def _check_may_manage_calendar(*, user: User, by: User | None) -> None:
     raise PermissionDenied(f"You may not manage the calendar link of {user}.")
 
 
+@writes
 @transaction.atomic
-def calendar_feed_issue(*, user: User, by: User | None) -> str:
+def calendar_feed_issue(*, user: User, by) -> str:
     """A new private calendar link for `user`; any earlier link stops working. Returns the token (shown once)."""
     _check_may_manage_calendar(user=user, by=by)
     if not user.is_active:
@@ -87,14 +102,14 @@ def calendar_feed_issue(*, user: User, by: User | None) -> str:
     token = secrets.token_urlsafe(32)
     CalendarFeed.objects.filter(user=user).delete()
     feed = CalendarFeed(user=user, token_hash=calendar_token_hash(token))
-    feed._history_user = by
     feed.full_clean(exclude=["token_hash"])
-    feed.save()
+    instance_save(instance=feed, by=by)
     return token
 
 
+@writes
 @transaction.atomic
-def calendar_feed_revoke(*, user: User, by: User | None) -> bool:
+def calendar_feed_revoke(*, user: User, by) -> bool:
     """Stop `user`'s calendar link working. False when they had none."""
     _check_may_manage_calendar(user=user, by=by)
     feed = CalendarFeed.objects.filter(user=user).first()

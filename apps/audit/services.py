@@ -7,9 +7,13 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
+
+from apps.core.actors import is_system, writes
+from apps.core.scope import sees_everything
 
 from .history import HistoricalChangeContext
 from .models import ActivityEntry
@@ -77,7 +81,8 @@ def _prunable(history_model, *, cutoff: datetime):
     return history_model._default_manager.filter(history_date__lt=cutoff).exclude(kept)
 
 
-def history_prune(*, older_than_days: int, now: datetime | None = None) -> dict[str, int]:
+@writes
+def history_prune(*, older_than_days: int, by, now: datetime | None = None) -> dict[str, int]:
     """Delete history older than `older_than_days`, with its m2m history rows and Activity entries.
 
     A live object keeps its creation record and its latest record however old they are: who created
@@ -89,6 +94,8 @@ def history_prune(*, older_than_days: int, now: datetime | None = None) -> dict[
     transaction each, so that a large first prune never holds its locks for long. Returns the number
     of rows deleted per model label.
     """
+    if not (is_system(by) or sees_everything(by)):
+        raise PermissionDenied("Only administrators and the portal's own schedule prune history.")
     if older_than_days < 0:
         raise ValueError("older_than_days must be 0 or more")
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)

@@ -5,6 +5,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from apps.core.actors import system_user
+
 from .services import history_prune
 
 logger = logging.getLogger(__name__)
@@ -17,7 +19,7 @@ def prune_history() -> dict[str, int]:
     if days is None:
         logger.info("HISTORY_RETENTION_DAYS is not set: all history is kept")
         return {}
-    deleted = history_prune(older_than_days=days)
+    deleted = history_prune(older_than_days=days, by=system_user())
     summary = ", ".join(f"{count} {label}" for label, count in sorted(deleted.items())) or "nothing"
     logger.info("history older than %s days pruned: %s", days, summary)
     return deleted

@@ -12,7 +12,6 @@ from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.http import Http404
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
-    AutocompleteSelectMultipleFilter,
     RelatedDropdownFilter,
 )
 from unfold.contrib.filters.forms import AutocompleteDropdownForm
@@ -157,8 +156,4 @@ class ScopedAutocompleteDropdownForm(AutocompleteDropdownForm):
 class ScopedAutocompleteSelectFilter(AutocompleteSelectFilter):
     """unfold's autocomplete filter (its search already goes through the related admin's scoped queryset)."""
 
-    form_class = ScopedAutocompleteDropdownForm
-
-
-class ScopedAutocompleteSelectMultipleFilter(AutocompleteSelectMultipleFilter):
     form_class = ScopedAutocompleteDropdownForm

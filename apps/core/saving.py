@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
 
 
 def instance_validate(*, instance: models.Model, validate: Callable[[], None]) -> None:
@@ -42,7 +43,9 @@ def instance_validate_and_save(
     instance_save(instance=instance, by=by, reason=reason)
 
 
-def instance_save(*, instance: models.Model, by, reason: str | None = None) -> None:
+def instance_save(
+    *, instance: models.Model, by, reason: str | None = None, update_fields: Iterable[str] | None = None
+) -> None:
     """The one way a service saves a row: `by` and `reason` in its history, a constraint's violation as its message.
 
     The save runs in a savepoint: when PostgreSQL rejects the row (a concurrent save won the race),
@@ -54,13 +57,32 @@ def instance_save(*, instance: models.Model, by, reason: str | None = None) -> N
         instance._change_reason = reason
     try:
         with transaction.atomic():
-            instance.save()
+            instance.save(update_fields=update_fields)
     except IntegrityError as exc:
         constraint = violated_constraint(instance, exc)
         if constraint is None:
             raise
         raise ValidationError(
             constraint.get_violation_error_message(), code=constraint.violation_error_code or constraint.name
+        ) from exc
+
+
+def instance_delete(*, instance: models.Model, by, reason: str | None = None) -> None:
+    """The one way a service deletes a row: `by` and `reason` on its last history row ("-", on Activity).
+
+    A row that others still point at (a protected foreign key) is refused with a sentence naming what
+    holds it, and nothing is deleted.
+    """
+    instance._history_user = by
+    if reason:
+        instance._change_reason = reason
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as exc:
+        holders = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        raise ValidationError(
+            f"{instance} cannot be deleted: {', '.join(holders)} still refer to it.", code="protected"
         ) from exc
 
 

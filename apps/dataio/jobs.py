@@ -17,13 +17,15 @@ import tablib
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.actors import is_system, writes
 from apps.core.queue import task_send
+from apps.core.saving import instance_save
 
 from .choices import ImportStatus
 from .formats import Upload, read_upload
@@ -84,8 +86,9 @@ def summary_text(summary: dict) -> str:
 # --- creating ---------------------------------------------------------------------------------------------------
 
 
+@writes
 def import_job_create(
-    *, resource_class: type[PortalResource], data: bytes, filename: str, upload: Upload, user
+    *, resource_class: type[PortalResource], data: bytes, filename: str, upload: Upload, by
 ) -> ImportJob:
     """A pending preview of an uploaded file (already read by `read_upload`); the file is stored with it."""
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip() or "upload"
@@ -95,17 +98,18 @@ def import_job_create(
         dry_run=True,
         total_rows=len(upload.dataset),
         original_name=name[:255],
-        created_by=user,
+        created_by=by,
     )
     # stored under the job's id: the person's file name (any length, any characters) stays in original_name
     job.file.save(f"{job.uid}.{upload.format}", ContentFile(data), save=False)
     job.full_clean()
-    job.save()
+    instance_save(instance=job, by=by)
     return job
 
 
+@writes
 @transaction.atomic
-def import_job_confirm(*, preview: ImportJob, user) -> ImportJob:
+def import_job_confirm(*, preview: ImportJob, by) -> ImportJob:
     """The import of a clean preview, as a new pending job on the same file. Refused with a ValidationError
     when the preview had errors, is not finished, or was confirmed already."""
     preview = ImportJob.objects.select_for_update().get(pk=preview.pk)
@@ -122,13 +126,12 @@ def import_job_confirm(*, preview: ImportJob, user) -> ImportJob:
         dry_run=False,
         total_rows=preview.total_rows,
         original_name=preview.original_name,
-        created_by=user,
+        created_by=by,
         preview=preview,
     )
     job.full_clean()
     try:
-        with transaction.atomic():
-            job.save()
+        instance_save(instance=job, by=by)
     except IntegrityError as exc:  # a second Confirm won the race past the lock (other databases)
         raise ValidationError("This preview has already been imported.") from exc
     return job
@@ -137,7 +140,7 @@ def import_job_confirm(*, preview: ImportJob, user) -> ImportJob:
 # --- running ----------------------------------------------------------------------------------------------------
 
 
-def _claim(job: ImportJob) -> bool:
+def _claim(job: ImportJob, *, by) -> bool:
     """Mark a pending job running; False when it is running elsewhere or finished (a task delivered twice)."""
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -145,7 +148,8 @@ def _claim(job: ImportJob) -> bool:
             locked.status = ImportStatus.RUNNING
             locked.started_at = timezone.now()
             locked.processed_rows = 0
-            locked.save(update_fields=["status", "started_at", "processed_rows", "updated_at"])
+            fields = ["status", "started_at", "processed_rows", "updated_at"]
+            instance_save(instance=locked, by=by, update_fields=fields)
             claimed = True
         else:
             claimed = False
@@ -159,7 +163,8 @@ def _is_stale(job: ImportJob) -> bool:
     return timezone.now() - job.started_at > timedelta(seconds=job_time_limit()) + STALE_GRACE
 
 
-def import_job_expire_if_stale(*, job: ImportJob) -> bool:
+@writes
+def import_job_expire_if_stale(*, job: ImportJob, by) -> bool:
     """Mark failed a job left running by a worker that died (killed, out of memory, hard time limit).
 
     Nothing of it was written (one transaction). Returns True when this call ended the job.
@@ -171,11 +176,12 @@ def import_job_expire_if_stale(*, job: ImportJob) -> bool:
         job,
         f"The {job.kind.lower()} did not finish within {minutes} minutes (the worker running it stopped); "
         "nothing was written. Upload the file again, or split it into smaller files.",
+        by=by,
         only_if_running=True,
     )
 
 
-def _finish_failed(job: ImportJob, message: str, *, only_if_running: bool = False) -> bool:
+def _finish_failed(job: ImportJob, message: str, *, by, only_if_running: bool = False) -> bool:
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.is_finished or (only_if_running and locked.status != ImportStatus.RUNNING):
@@ -186,14 +192,17 @@ def _finish_failed(job: ImportJob, message: str, *, only_if_running: bool = Fals
         locked.message = message
         locked.started_at = locked.started_at or now
         locked.finished_at = now
-        locked.save(update_fields=["status", "message", "started_at", "finished_at", "updated_at"])
+        instance_save(
+            instance=locked, by=by, update_fields=["status", "message", "started_at", "finished_at", "updated_at"]
+        )
     job.refresh_from_db()
     return True
 
 
-def import_job_fail(*, job: ImportJob, message: str) -> ImportJob:
+@writes
+def import_job_fail(*, job: ImportJob, message: str, by) -> ImportJob:
     """End a pending or running job as failed, for `message` (e.g. the task could not be queued)."""
-    _finish_failed(job, message)
+    _finish_failed(job, message, by=by)
     return job
 
 
@@ -203,15 +212,24 @@ def read_job_file(job: ImportJob) -> Upload:
     return read_upload(data, filename=job.display_name)
 
 
-def import_job_run(*, job: ImportJob, dataset: tablib.Dataset | None = None) -> ImportJob:
+def _check_may_run(job: ImportJob, by) -> None:
+    if not is_system(by) and by.pk != job.created_by_id:
+        raise PermissionDenied(f"Only {job.created_by} runs this job; they uploaded it.")
+
+
+@writes
+def import_job_run(*, job: ImportJob, by, dataset: tablib.Dataset | None = None) -> ImportJob:
     """Run a pending job to its end: claim it, read its file (unless `dataset` is given), import, record.
 
     Safe to call twice: a job running elsewhere or already finished is returned as it is (a stale running
     job is marked failed). Never raises for what goes wrong inside the import: the job ends failed with
-    a message, and the import's transaction has written nothing.
+    a message, and the import's transaction has written nothing. Run by the person who uploaded the file
+    (small files, in their request) or the system (a Celery task); the rows are always checked and written
+    as that person's.
     """
-    if not _claim(job):
-        import_job_expire_if_stale(job=job)
+    _check_may_run(job, by)
+    if not _claim(job, by=by):
+        import_job_expire_if_stale(job=job, by=by)
         return job
     try:
         if dataset is None:
@@ -225,22 +243,23 @@ def import_job_run(*, job: ImportJob, dataset: tablib.Dataset | None = None) -> 
             outcome = import_dataset(
                 resource_class=resource_class,
                 dataset=dataset,
-                user=job.created_by,
+                by=job.created_by,
                 dry_run=job.dry_run,
                 reason=f"Import job {job.uid}: {job.display_name}",
                 progress=progress,
             )
-            _record(job, outcome, dataset, resource_class)
+            _record(job, outcome, dataset, resource_class, by=by)
     except SoftTimeLimitExceeded:
         _finish_failed(
             job,
             f"The {job.kind.lower()} took longer than {job_time_limit() // 60} minutes and was stopped; nothing "
             "was written. Split the file into smaller files and import them one by one.",
+            by=by,
         )
     except Exception as exc:  # the job must end, whatever broke; the traceback goes to the log
         logger.exception("import job %s failed", job.uid)
         what = "file could not be read" if isinstance(exc, OSError) else "import stopped with an error"
-        _finish_failed(job, f"The {what}: {exc}. Nothing was written.")
+        _finish_failed(job, f"The {what}: {exc}. Nothing was written.", by=by)
     finally:
         # not deleted: a status read that saw the job running just before it ended still finds the last count
         cache.touch(progress_key(job), PROGRESS_KEPT_SECONDS)
@@ -262,7 +281,7 @@ def _row_preview(
     return rows
 
 
-def _record(job: ImportJob, outcome: ImportOutcome, dataset: tablib.Dataset, resource_class) -> None:
+def _record(job: ImportJob, outcome: ImportOutcome, dataset: tablib.Dataset, resource_class, *, by) -> None:
     key_columns = resource_class().key_columns()
     errors_by_row: dict[int, list[str]] = {}
     for error in outcome.errors:
@@ -285,7 +304,9 @@ def _record(job: ImportJob, outcome: ImportOutcome, dataset: tablib.Dataset, res
     if outcome.failed and not job.dry_run:
         job.message = "Nothing was imported: the rows below failed (the data may have changed since the preview)."
     job.finished_at = now
-    job.save(
+    instance_save(
+        instance=job,
+        by=by,
         update_fields=[
             "status",
             "summary",
@@ -295,7 +316,7 @@ def _record(job: ImportJob, outcome: ImportOutcome, dataset: tablib.Dataset, res
             "message",
             "finished_at",
             "updated_at",
-        ]
+        ],
     )
 
 
@@ -363,7 +384,8 @@ def import_job_failed_rows(*, job: ImportJob) -> tablib.Dataset:
 # --- telling the creator ----------------------------------------------------------------------------------------
 
 
-def import_job_notify(*, job: ImportJob, base_url: str = ""):
+@writes
+def import_job_notify(*, job: ImportJob, by, base_url: str = ""):
     """One e-mail to the job's creator when a background job ends (queued in the outbox, sent by a task).
 
     Idempotent: a second call for the same job returns the first message.
@@ -401,6 +423,7 @@ def import_job_notify(*, job: ImportJob, base_url: str = ""):
             lines.append(f"- and {len(job.row_errors) - 10:,} more; the job page has them all and the failing rows.")
     lines += ["", f"The job: {base_url.rstrip('/')}{job_path(job)}"]
     return email_queue(
+        by=by,
         recipients=[address],
         subject=subject,
         body="\n".join(lines),
@@ -411,7 +434,8 @@ def import_job_notify(*, job: ImportJob, base_url: str = ""):
 RUN_TASK = "apps.dataio.tasks.import_job_run"
 
 
-def import_job_enqueue(*, job: ImportJob, base_url: str = "") -> None:
+@writes
+def import_job_enqueue(*, job: ImportJob, by, base_url: str = "") -> None:
     """Run the job in a Celery task once the current transaction commits; a broker that cannot be reached
     ends the job failed at once rather than leaving it pending."""
     job_id = job.pk
@@ -423,6 +447,7 @@ def import_job_enqueue(*, job: ImportJob, base_url: str = "") -> None:
             logger.exception("import job %s could not be queued", job.uid)
             import_job_fail(
                 job=job,
+                by=by,
                 message=f"The job could not be queued ({exc}); nothing was written. Try again in a few minutes.",
             )
 

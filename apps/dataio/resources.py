@@ -172,10 +172,10 @@ class PortalResource(resources.ModelResource):
         self._seen = {}
         self._scope = location_scope_checker(self.user)
         for column, field in self.column_fields().items():
-            if isinstance(field.widget, NaturalKeyWidget):
+            if callable(getattr(field.widget, "scope_to", None)):  # every widget that finds rows by key
                 field.widget.scope_to(self.user)
-                if column in self._columns:
-                    field.widget.prefetch(dataset[column])
+            if column in self._columns and isinstance(field.widget, NaturalKeyWidget):
+                field.widget.prefetch(dataset[column])
         self._existing = self.existing_index(dataset)
         self.prepare_rules(dataset)
 

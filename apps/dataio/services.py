@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from import_export.results import Result, RowResult
 
 from apps.audit.history import change_context
+from apps.core.actors import writes
 
 from .formats import cyclic_gc_paused
 from .resources import ERRORS_COLUMN, PortalResource
@@ -138,19 +139,22 @@ class ProgressReporter:
             self.callback(self.done, self.total)
 
 
+@writes
 def import_dataset(
     *,
     resource_class: type[PortalResource],
     dataset: tablib.Dataset,
-    user,
+    by,
     dry_run: bool,
     reason: str = "",
     progress: ProgressReporter | None = None,
 ) -> ImportOutcome:
-    """Run the import in one transaction, as `user`; written only when not `dry_run` and no row failed.
+    """Run the import in one transaction, as `by`; written only when not `dry_run` and no row failed.
 
-    History rows carry `user`, `reason` (e.g. "Import job 3f2c…: shifts.csv") and one request id.
+    `by`'s scope decides which rows the file may name and change. History rows carry `by`, `reason`
+    (e.g. "Import job 3f2c…: shifts.csv") and one request id.
     """
+    user = by
     resource = resource_class(user=user)
     resource.progress = progress
     # the rows' objects hold no cycles worth collecting meanwhile; a collector left running rescans the

@@ -4,6 +4,8 @@ import logging
 
 from celery import shared_task
 
+from apps.core.actors import system_user
+
 from .jobs import import_job_notify, job_time_limit
 from .jobs import import_job_run as run_job
 from .models import ImportJob
@@ -23,7 +25,7 @@ def import_job_run(job_id: int, base_url: str = "") -> str | None:
     if job is None:
         logger.warning("import job %s no longer exists; nothing to run", job_id)
         return None
-    job = run_job(job=job)
+    job = run_job(job=job, by=system_user())
     if job.is_finished:
-        import_job_notify(job=job, base_url=base_url)
+        import_job_notify(job=job, by=system_user(), base_url=base_url)
     return job.status

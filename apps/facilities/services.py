@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from apps.core.actors import is_system, writes
-from apps.core.saving import instance_validate_and_save
+from apps.core.saving import instance_delete, instance_validate_and_save
 from apps.core.scope import check_location_in_scope, sees_everything
 
 from .models import Facility, Location
@@ -62,3 +62,24 @@ def facility_create(*, by, facility: Facility | None = None, **fields: Any) -> F
 def facility_update(*, facility: Facility, by, **changes: Any) -> Facility:
     """Apply `changes` to a facility (a form may have applied them already) and save it."""
     return _save(facility, by=by, fields=changes)
+
+
+def _administrators_only(by, what: str) -> None:
+    if not (is_system(by) or sees_everything(by)):
+        raise PermissionDenied(f"Only administrators delete {what}.")
+
+
+@writes
+@transaction.atomic
+def location_delete(*, location: Location, by) -> None:
+    """Delete a location (administrators only); one that still has facilities or people is refused."""
+    _administrators_only(by, "locations")
+    instance_delete(instance=location, by=by)
+
+
+@writes
+@transaction.atomic
+def facility_delete(*, facility: Facility, by) -> None:
+    """Delete a facility (administrators only); one that tickets, shifts or events still name is refused."""
+    _administrators_only(by, "facilities")
+    instance_delete(instance=facility, by=by)

@@ -8,10 +8,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core.actors import writes
 from apps.core.queue import task_send
+from apps.core.saving import instance_save
 
 from .choices import EmailStatus
 from .models import OutboundEmail, new_idempotency_key
@@ -52,9 +54,11 @@ def _validate_recipients(recipients: Sequence[str]) -> list[str]:
     return addresses
 
 
+@writes
 @transaction.atomic
 def email_queue(
     *,
+    by,
     recipients: Sequence[str],
     subject: str,
     body: str,
@@ -68,13 +72,17 @@ def email_queue(
     addresses = _validate_recipients(recipients)
     candidate = OutboundEmail(recipients=addresses, subject=subject, body=body)
     candidate.full_clean(exclude=["idempotency_key"], validate_unique=False)
-    email, created = OutboundEmail.objects.get_or_create(
-        idempotency_key=idempotency_key or new_idempotency_key(),
-        defaults={"recipients": addresses, "subject": subject, "body": body},
-    )
-    if created:
-        _enqueue_send(email)
-    return email
+    key = idempotency_key or new_idempotency_key()
+    existing = OutboundEmail.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    candidate.idempotency_key = key
+    try:
+        instance_save(instance=candidate, by=by)
+    except IntegrityError:  # the same event queued at the same moment by another transaction
+        return OutboundEmail.objects.get(idempotency_key=key)
+    _enqueue_send(candidate)
+    return candidate
 
 
 def email_claim_timeout() -> timedelta:
@@ -98,17 +106,17 @@ def email_claim_seconds_left(*, email: OutboundEmail) -> float:
     return max(left.total_seconds(), 0.0)
 
 
-def _save(email: OutboundEmail, *fields: str) -> None:
+def _save(email: OutboundEmail, *fields: str, by) -> None:
     email.full_clean(validate_unique=False)
-    email.save(update_fields=[*fields, "updated_at"])
+    instance_save(instance=email, by=by, update_fields=[*fields, "updated_at"])
 
 
-def _claim(*, email: OutboundEmail) -> tuple[OutboundEmail, bool]:
+def _claim(*, email: OutboundEmail, by) -> tuple[OutboundEmail, bool]:
     """In its own short transaction: take the message for sending, or say why not. Returns (row, claimed)."""
     with transaction.atomic():
         email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
         if email.status == EmailStatus.SENDING and not email_claim_seconds_left(email=email):
-            _record_interrupted_send(email)
+            _record_interrupted_send(email, by=by)
             return email, False
         if email.status != EmailStatus.QUEUED:
             # sent; being sent right now; or failed, which only a person resends (email_retry re-queues it)
@@ -116,16 +124,16 @@ def _claim(*, email: OutboundEmail) -> tuple[OutboundEmail, bool]:
         email.status = EmailStatus.SENDING
         email.claimed_at = timezone.now()
         email.attempts += 1
-        _save(email, "status", "claimed_at", "attempts")
+        _save(email, "status", "claimed_at", "attempts", by=by)
     return email, True
 
 
-def _record_interrupted_send(email: OutboundEmail) -> None:
+def _record_interrupted_send(email: OutboundEmail, *, by) -> None:
     """A stale claim: the worker stopped mid-send and nobody knows if the server took the message. Send nothing."""
     logger.warning("outbound e-mail %s: its sending attempt was interrupted; marked failed, not resent", email.pk)
     email.status = EmailStatus.FAILED
     email.last_error = INTERRUPTED_SEND_ERROR
-    _save(email, "status", "last_error")
+    _save(email, "status", "last_error", by=by)
 
 
 def _deliver(email: OutboundEmail) -> None:
@@ -153,18 +161,18 @@ def _deliver(email: OutboundEmail) -> None:
             logger.warning("outbound e-mail %s: closing the mail connection failed", email.pk, exc_info=True)
 
 
-def _mark_sent(email: OutboundEmail) -> OutboundEmail:
+def _mark_sent(email: OutboundEmail, *, by) -> OutboundEmail:
     """Sent is the truth once the server accepted the message, whatever another attempt decided meanwhile."""
     with transaction.atomic():
         email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
         email.status = EmailStatus.SENT
         email.sent_at = timezone.now()
         email.last_error = ""
-        _save(email, "status", "sent_at", "last_error")
+        _save(email, "status", "sent_at", "last_error", by=by)
     return email
 
 
-def _release_claim(email: OutboundEmail, *, error: Exception) -> None:
+def _release_claim(email: OutboundEmail, *, error: Exception, by) -> None:
     """The server refused or could not be reached: back to the queue for the task's next retry.
 
     Only a claim that is still ours is released; if another attempt has decided about the message
@@ -176,10 +184,11 @@ def _release_claim(email: OutboundEmail, *, error: Exception) -> None:
             return
         current.status = EmailStatus.QUEUED
         current.last_error = f"{type(error).__name__}: {error}"
-        _save(current, "status", "last_error")
+        _save(current, "status", "last_error", by=by)
 
 
-def email_send(*, email: OutboundEmail) -> OutboundEmail:
+@writes
+def email_send(*, email: OutboundEmail, by) -> OutboundEmail:
     """Send one message, at most once, whoever calls and however often. Returns the row as it ends up.
 
     Three steps, so that no transaction is open while the mail server is talked to and a worker
@@ -199,19 +208,20 @@ def email_send(*, email: OutboundEmail) -> OutboundEmail:
     re-raised for the caller (the task) to retry. Call it outside a transaction: inside one, the
     claim is not seen by other workers until the caller commits.
     """
-    email, claimed = _claim(email=email)
+    email, claimed = _claim(email=email, by=by)
     if not claimed:
         return email
     try:
         _deliver(email)
     except Exception as exc:
-        _release_claim(email, error=exc)
+        _release_claim(email, error=exc, by=by)
         raise
-    return _mark_sent(email)
+    return _mark_sent(email, by=by)
 
 
+@writes
 @transaction.atomic
-def email_mark_failed(*, email: OutboundEmail) -> OutboundEmail:
+def email_mark_failed(*, email: OutboundEmail, by) -> OutboundEmail:
     """Give up on a message after its last retry; it stays in the outbox for a manual retry.
 
     Only a message waiting in the queue is given up on: a sent one is sent, and one being sent
@@ -220,12 +230,13 @@ def email_mark_failed(*, email: OutboundEmail) -> OutboundEmail:
     email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
     if email.status == EmailStatus.QUEUED:
         email.status = EmailStatus.FAILED
-        _save(email, "status")
+        _save(email, "status", by=by)
     return email
 
 
+@writes
 @transaction.atomic
-def email_retry(*, email: OutboundEmail, by=None) -> bool:
+def email_retry(*, email: OutboundEmail, by) -> bool:
     """A person asks for a queued or failed message to be sent (again). Returns whether it was queued.
 
     Never for a sent message, nor for one being sent right now. A message whose sending attempt
@@ -234,13 +245,12 @@ def email_retry(*, email: OutboundEmail, by=None) -> bool:
     know it was not.
     """
     email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
-    email._history_user = by
     if email.status == EmailStatus.SENDING and not email_claim_seconds_left(email=email):
-        _record_interrupted_send(email)
+        _record_interrupted_send(email, by=by)
         return False
     if email.status not in RETRYABLE_STATUSES:
         return False
     email.status = EmailStatus.QUEUED
-    _save(email, "status")
+    _save(email, "status", by=by)
     _enqueue_send(email)
     return True

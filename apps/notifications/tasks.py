@@ -5,6 +5,8 @@ import logging
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
+from apps.core.actors import system_user
+
 from .choices import EmailStatus
 from .models import OutboundEmail
 from .services import email_claim_seconds_left, email_mark_failed, email_send
@@ -37,10 +39,10 @@ def send_outbound_email(self, email_id: int) -> None:
         logger.warning("outbound e-mail %s no longer exists; nothing to send", email_id)
         return
     try:
-        email = email_send(email=email)
+        email = email_send(email=email, by=system_user())
     except Exception as exc:
         if self.request.retries >= self.max_retries:
-            email_mark_failed(email=email)
+            email_mark_failed(email=email, by=system_user())
             raise
         countdown = get_exponential_backoff_interval(
             factor=self.retry_backoff,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 
+from apps.core.actors import system_user
 from apps.notifications.services import email_queue
 
 from .models import Shift, TimeOffRequest
@@ -31,6 +32,7 @@ def shifts_published_notify(*, person, shifts: Sequence[Shift], batch: str):
         + f"\n\nYour roster: {settings.PORTAL_BASE_URL}/\n"
     )
     return email_queue(
+        by=system_user(),
         recipients=[person.email],
         subject=f"Roster: {count} new shift{'s' if count != 1 else ''} published",
         body=body,
@@ -61,6 +63,7 @@ def time_off_reviewed_notify(*, time_off_request: TimeOffRequest, cancelled_shif
         body += "\n"
     body += f"\n{settings.PORTAL_BASE_URL}/\n"
     return email_queue(
+        by=system_user(),
         recipients=[person.email],
         subject=f"Time off {decision}: {days_span(request.starts_on, request.ends_on)}",
         body=body,

@@ -62,6 +62,7 @@ def incident_notify_assigned(*, incident: IncidentTicket, by) -> None:
         return
     who = "The portal" if is_system(by) else by.get_full_name() or by.get_username()
     email_queue(
+        by=by,
         recipients=[assignee.email],
         subject=f"[{incident.severity}] {incident.reference} assigned to you: {incident.title}",
         body="\n".join([f"{who} assigned you {incident.reference}.", "", *_facts(incident)]),
@@ -78,6 +79,7 @@ def incident_notify_severe(*, incident: IncidentTicket, by) -> None:
     if not recipients:
         return
     email_queue(
+        by=by,
         recipients=recipients,
         subject=f"[{incident.severity}] {incident.reference} at {incident.facility}: {incident.title}",
         body="\n".join([f"A {incident.severity} incident needs attention.", "", *_facts(incident)]),
@@ -92,6 +94,7 @@ def incident_notify_resolved(*, incident: IncidentTicket, by) -> None:
     if not reporter.email:
         return
     email_queue(
+        by=by,
         recipients=[reporter.email],
         subject=f"{incident.reference} resolved: {incident.title}",
         body="\n".join(
@@ -116,6 +119,7 @@ def incident_notify_breach(*, incident: IncidentTicket, clock: str, by) -> bool:
     if not recipients:
         return False
     email_queue(
+        by=by,
         recipients=recipients,
         subject=f"SLA breached: {incident.reference} was due to {CLOCK_NAMES[clock]} by {_local(due_at, incident)}",
         body="\n".join(

@@ -24,13 +24,12 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from apps.audit.history import change_context, current_change
+from apps.audit.history import current_change
 from apps.core.actors import is_system, writes
-from apps.core.saving import instance_save, instance_validate
+from apps.core.saving import instance_delete, instance_save, instance_validate
 from apps.core.scope import check_location_in_scope, sees_everything, visible_rows
 from apps.core.services import reference_allocate
 from apps.scheduling.choices import EventKind, EventStatus
@@ -493,32 +492,29 @@ def _delete(model: type[models.Model], ticket, *, by, reason: str) -> None:
         raise PermissionDenied(ADMINISTRATORS_DELETE.format(reference=ticket.reference))
     current = model.objects.select_for_update().get(pk=ticket.pk)
     why = history_reason(reason.strip()) or "Deleted"
-    with change_context(user=by, reason=why):
-        try:
-            _delete_cascading_rows(current, by=by, reason=why)
-            current._history_user, current._change_reason = by, why
-            current.delete()
-        except ProtectedError as error:
-            names = sorted({str(row) for row in error.protected_objects})
-            raise ValidationError(
-                f"{current.reference} cannot be deleted: {', '.join(names[:5])}{'…' if len(names) > 5 else ''} "
-                f"{'refers' if len(names) == 1 else 'refer'} to it.",
-                code="protected",
-            ) from error
+    _delete_cascading_rows(current, by=by, reason=why)
+    instance_delete(instance=current, by=by, reason=why)
 
 
 def _delete_cascading_rows(ticket, *, by, reason: str) -> None:
-    """Delete what would cascade with `ticket` (its notes, its shares) first, one by one, each knowing its ticket.
+    """What the database would do to the rows pointing at `ticket`, done first, one by one, each with its history.
 
-    Left to the cascade, a note's history row is written after its ticket is gone (the order of a nullable
-    cascade is free), and naming the note ("INC-000123: …") would read a ticket that no longer exists.
+    Its notes and shares are deleted, each knowing its ticket: left to the cascade, a note's history row could be
+    written after its ticket is gone (a nullable cascade's order is free), and naming the note ("INC-000123: …")
+    would read a ticket that no longer exists. Rows that only lose the link (a time entry spent on it) are saved
+    without it, so their history says so too. Should the ticket itself be refused (another row still refers to
+    it), the caller's transaction rolls all of this back.
     """
     for relation in ticket._meta.related_objects:
-        if relation.one_to_many and relation.on_delete is models.CASCADE:
-            for row in getattr(ticket, relation.get_accessor_name()).all():
+        if not relation.one_to_many or relation.on_delete not in (models.CASCADE, models.SET_NULL):
+            continue
+        for row in getattr(ticket, relation.get_accessor_name()).all():
+            if relation.on_delete is models.CASCADE:
                 setattr(row, relation.field.name, ticket)
-                row._history_user, row._change_reason = by, reason
-                row.delete()
+                instance_delete(instance=row, by=by, reason=reason)
+            else:
+                setattr(row, relation.field.name, None)
+                instance_save(instance=row, by=by, reason=reason)
 
 
 def _check_editable(model: type[models.Model], fields: dict, editable: frozenset) -> None:

@@ -13,6 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import fields, widgets
 
 from apps.accounts.resources import person_widget
+from apps.core.scope import visible_rows
 from apps.dataio.resources import PortalResource
 from apps.dataio.widgets import ChoiceWidget, LocalDateWidget, NaturalKeyWidget, TextWidget, parse_naive_datetime
 from apps.scheduling.models import Shift
@@ -43,10 +44,16 @@ class ShiftStartWidget(widgets.Widget):
         super().__init__(**kwargs)
         self._by_local: dict[tuple[int, str], Shift] = {}
         self._loaded: set[int] = set()
+        self._scoped_to, self._scoped = None, False
 
-    @staticmethod
-    def _queryset():
-        return Shift.objects.select_related("facility__location", "user")
+    def scope_to(self, user) -> None:
+        """Find only shifts `user` may see: one outside their scope reads as no shift at all."""
+        self._scoped_to, self._scoped = user, True
+        self._by_local, self._loaded = {}, set()
+
+    def _queryset(self):
+        queryset = Shift.objects.select_related("facility__location", "user")
+        return visible_rows(queryset, user=self._scoped_to) if self._scoped else queryset
 
     def prefetch(self, user_ids, moments) -> None:
         if not user_ids or not moments:

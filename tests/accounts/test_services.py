@@ -30,7 +30,7 @@ def test_user_create_sets_password_groups_and_history_user():
 
 
 def test_user_create_without_password_cannot_log_in():
-    user = user_create(by=None, username="op2", employee_id="E-2")
+    user = user_create(by=SuperUserFactory(), username="op2", employee_id="E-2")
 
     assert not user.has_usable_password()
 
@@ -39,7 +39,7 @@ def test_user_create_validates():
     UserFactory(employee_id="E-TAKEN")
 
     with pytest.raises(ValidationError) as excinfo:
-        user_create(by=None, username="op3", employee_id="E-TAKEN")
+        user_create(by=SuperUserFactory(), username="op3", employee_id="E-TAKEN")
 
     assert "employee_id" in excinfo.value.message_dict
 
@@ -48,7 +48,7 @@ def test_user_update_changes_fields_and_groups():
     person = UserFactory(title="Operator")
     supervisors = GroupFactory(name=Role.SUPERVISOR)
 
-    user_update(user=person, by=None, title="Senior operator", groups=[supervisors])
+    user_update(user=person, by=SuperUserFactory(), title="Senior operator", groups=[supervisors])
 
     person.refresh_from_db()
     assert person.title == "Senior operator"
@@ -88,3 +88,29 @@ def test_roles_are_listed_in_full_for_administrators_only():
     assert list(groups_visible_to(user=staff_member)) == [staff]
     assert list(groups_visible_to(user=auditor)) == [auditors]
     assert groups_visible_to(user=administrator).count() == 3
+
+
+def test_a_supervisor_manages_only_people_of_their_locations_and_gives_no_roles(london_hq):
+    from django.core.exceptions import PermissionDenied
+
+    paris = LocationFactory(code="PAR", name="Paris")
+    supervisor = cover(UserFactory(username="sup"), london_hq)
+    ours = UserFactory(username="ours", home_location=london_hq)
+    theirs = UserFactory(username="theirs", home_location=paris)
+    supervisors = GroupFactory(name=Role.SUPERVISOR)
+
+    user_update(user=ours, by=supervisor, title="Senior operator")
+    with pytest.raises(ValidationError) as elsewhere:
+        user_update(user=theirs, by=supervisor, title="Poached")
+    with pytest.raises(ValidationError) as moved:
+        user_update(user=ours, by=supervisor, home_location=paris)
+    with pytest.raises(PermissionDenied) as promoted:
+        user_update(user=ours, by=supervisor, groups=[supervisors])
+
+    assert elsewhere.value.message_dict == {"home_location": ["Paris (PAR) is outside the locations you cover."]}
+    assert moved.value.message_dict == {"home_location": ["Paris (PAR) is outside the locations you cover."]}
+    assert str(promoted.value) == "Only administrators give people their roles."
+    ours.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (ours.title, ours.home_location, list(ours.groups.all())) == ("Senior operator", london_hq, [])
+    assert theirs.title == ""

@@ -49,7 +49,7 @@ def test_live_object_keeps_its_creation_and_latest_record_however_old():
     created, middle_1, middle_2, latest = _rows(location)
     _age(_rows(location), days_ago=400)
 
-    deleted = history_prune(older_than_days=RETAIN_DAYS, now=NOW)
+    deleted = history_prune(older_than_days=RETAIN_DAYS, now=NOW, by=system_user())
 
     assert [row.history_id for row in _rows(location)] == [created.history_id, latest.history_id]
     assert deleted["facilities.HistoricalLocation"] == 2
@@ -65,7 +65,7 @@ def test_recent_rows_stay_and_old_intermediate_ones_go():
     _age([created, old_change], days_ago=400)
     _age([recent_1, recent_2], days_ago=10)
 
-    history_prune(older_than_days=RETAIN_DAYS, now=NOW)
+    history_prune(older_than_days=RETAIN_DAYS, now=NOW, by=system_user())
 
     assert [row.history_id for row in _rows(location)] == [
         created.history_id,
@@ -86,7 +86,7 @@ def test_a_deleted_objects_old_rows_all_go_and_recent_ones_stay():
     created, changed, deletion = Location.history.filter(id=gone_lately_pk).order_by("history_id")
     _age([created, changed], days_ago=400)
 
-    history_prune(older_than_days=RETAIN_DAYS, now=NOW)
+    history_prune(older_than_days=RETAIN_DAYS, now=NOW, by=system_user())
 
     assert not Location.history.filter(id=gone_long_ago_pk).exists()
     assert list(Location.history.filter(id=gone_lately_pk)) == [deletion]
@@ -98,7 +98,7 @@ def test_nothing_within_the_retention_period_is_touched():
     location = _with_history(changes=2)
     before = _rows(location)
 
-    assert history_prune(older_than_days=RETAIN_DAYS, now=NOW) == {}
+    assert history_prune(older_than_days=RETAIN_DAYS, now=NOW, by=system_user()) == {}
     assert _rows(location) == before
 
 
@@ -114,7 +114,7 @@ def test_m2m_history_of_pruned_rows_goes_with_them():
     historical_crew = apps.get_model("scheduling", "HistoricalScheduledEvent_crew")
     kept_ids = {rows[0].history_id, rows[-1].history_id}
 
-    deleted = history_prune(older_than_days=RETAIN_DAYS, now=NOW)
+    deleted = history_prune(older_than_days=RETAIN_DAYS, now=NOW, by=system_user())
 
     assert deleted["scheduling.HistoricalScheduledEvent_crew"] == 3  # one row after the first add, two after the second
     assert {row.history_id for row in _rows(event)} == kept_ids
@@ -129,7 +129,7 @@ def test_prunes_in_batches(monkeypatch):
     for location in locations:
         _age(_rows(location), days_ago=400)
 
-    deleted = history_prune(older_than_days=RETAIN_DAYS, now=NOW)
+    deleted = history_prune(older_than_days=RETAIN_DAYS, now=NOW, by=system_user())
 
     assert deleted["facilities.HistoricalLocation"] == 6
     assert all(len(_rows(location)) == 2 for location in locations)
@@ -146,7 +146,7 @@ def test_every_model_kept_with_history_is_pruned():
 
 def test_negative_days_are_refused():
     with pytest.raises(ValueError):
-        history_prune(older_than_days=-1)
+        history_prune(older_than_days=-1, by=system_user())
 
 
 # --- the periodic task ------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ HEADERS = [
 
 def run(*rows, headers=HEADERS, user):
     dataset = tablib.Dataset(*rows, headers=headers)
-    return import_dataset(resource_class=UserResource, dataset=dataset, user=user, dry_run=False, reason="Test")
+    return import_dataset(resource_class=UserResource, dataset=dataset, by=user, dry_run=False, reason="Test")
 
 
 def counts(outcome):
@@ -60,7 +60,7 @@ def test_reimport_of_an_export_changes_nothing(alex, sam, root):
     outcome = import_dataset(
         resource_class=UserResource,
         dataset=tablib.Dataset().load(exported.csv, format="csv"),
-        user=root,
+        by=root,
         dry_run=False,
         reason="Test",
     )

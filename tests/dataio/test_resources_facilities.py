@@ -19,7 +19,7 @@ FACILITY_HEADERS = ["Code", "Location", "Name", "Kind", "Status", "On Air Critic
 
 def run(resource_class, *rows, headers, user, dry_run=False):
     dataset = tablib.Dataset(*rows, headers=headers)
-    return import_dataset(resource_class=resource_class, dataset=dataset, user=user, dry_run=dry_run, reason="Test")
+    return import_dataset(resource_class=resource_class, dataset=dataset, by=user, dry_run=dry_run, reason="Test")
 
 
 def reimport(resource_class, queryset, user):
@@ -28,7 +28,7 @@ def reimport(resource_class, queryset, user):
     return import_dataset(
         resource_class=resource_class,
         dataset=tablib.Dataset().load(exported.csv, format="csv"),
-        user=user,
+        by=user,
         dry_run=False,
         reason="Test",
     )

@@ -31,13 +31,13 @@ TIME_OFF_HEADERS = ["Employee ID", "Kind", "First Day", "Last Day", "Reason", "S
 
 def run(resource_class, *rows, headers, user, dry_run=False):
     dataset = tablib.Dataset(*rows, headers=headers)
-    return import_dataset(resource_class=resource_class, dataset=dataset, user=user, dry_run=dry_run, reason="Test")
+    return import_dataset(resource_class=resource_class, dataset=dataset, by=user, dry_run=dry_run, reason="Test")
 
 
 def reimport(resource_class, queryset, user):
     exported = resource_class().export(queryset)
     dataset = tablib.Dataset().load(exported.csv, format="csv")
-    return import_dataset(resource_class=resource_class, dataset=dataset, user=user, dry_run=False, reason="Test")
+    return import_dataset(resource_class=resource_class, dataset=dataset, by=user, dry_run=False, reason="Test")
 
 
 def counts(outcome):

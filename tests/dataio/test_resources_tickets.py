@@ -57,13 +57,13 @@ SERVICE_HEADERS = [
 
 def run(resource_class, *rows, headers, user):
     dataset = tablib.Dataset(*rows, headers=headers)
-    return import_dataset(resource_class=resource_class, dataset=dataset, user=user, dry_run=False, reason="Test")
+    return import_dataset(resource_class=resource_class, dataset=dataset, by=user, dry_run=False, reason="Test")
 
 
 def reimport(resource_class, queryset, user):
     exported = resource_class().export(queryset)
     dataset = tablib.Dataset().load(exported.csv, format="csv")
-    return import_dataset(resource_class=resource_class, dataset=dataset, user=user, dry_run=False, reason="Test")
+    return import_dataset(resource_class=resource_class, dataset=dataset, by=user, dry_run=False, reason="Test")
 
 
 def counts(outcome):
@@ -456,7 +456,7 @@ def preview_and_confirm(resource_class, headers, row, user):
         [
             str(error)
             for error in import_dataset(
-                resource_class=resource_class, dataset=dataset, user=user, dry_run=dry_run, reason="Test"
+                resource_class=resource_class, dataset=dataset, by=user, dry_run=dry_run, reason="Test"
             ).errors
         ]
         for dry_run in (True, False)

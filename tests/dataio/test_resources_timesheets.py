@@ -21,7 +21,7 @@ JULY_1 = date(2026, 7, 1)
 
 def run(*rows, headers=HEADERS, user):
     dataset = tablib.Dataset(*rows, headers=headers)
-    return import_dataset(resource_class=TimeEntryResource, dataset=dataset, user=user, dry_run=False, reason="Test")
+    return import_dataset(resource_class=TimeEntryResource, dataset=dataset, by=user, dry_run=False, reason="Test")
 
 
 def counts(outcome):
@@ -50,7 +50,7 @@ def test_reimport_of_an_export_changes_nothing(alex, early_shift, fault, root):
     outcome = import_dataset(
         resource_class=TimeEntryResource,
         dataset=tablib.Dataset().load(exported.csv, format="csv"),
-        user=root,
+        by=root,
         dry_run=False,
         reason="Test",
     )

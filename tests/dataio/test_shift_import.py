@@ -18,7 +18,7 @@ def sheet(*rows, headers=HEADERS) -> tablib.Dataset:
 
 
 def run(dataset, user, dry_run=False):
-    return import_dataset(resource_class=ShiftResource, dataset=dataset, user=user, dry_run=dry_run, reason="Test")
+    return import_dataset(resource_class=ShiftResource, dataset=dataset, by=user, dry_run=dry_run, reason="Test")
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
 
+from apps.core.actors import system_user
 from apps.notifications.choices import EmailStatus
 from apps.notifications.models import OutboundEmail
 from apps.notifications.services import email_queue, email_retry, email_send
@@ -23,7 +24,9 @@ class FailingEmailBackend(BaseEmailBackend):
 
 def test_queue_writes_a_row_and_sends_after_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        email = email_queue(recipients=["mcr@example.org"], subject="Transmitter off air", body="TX1 is down.")
+        email = email_queue(
+            by=system_user(), recipients=["mcr@example.org"], subject="Transmitter off air", body="TX1 is down."
+        )
 
     assert len(callbacks) == 1
     email.refresh_from_db()
@@ -37,7 +40,7 @@ def test_queue_writes_a_row_and_sends_after_commit(django_capture_on_commit_call
 
 def test_nothing_is_sent_before_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        email = email_queue(recipients=["mcr@example.org"], subject="Hello", body="Body")
+        email = email_queue(by=system_user(), recipients=["mcr@example.org"], subject="Hello", body="Body")
 
     assert email.status == EmailStatus.QUEUED
     assert mail.outbox == []
@@ -46,10 +49,18 @@ def test_nothing_is_sent_before_commit(django_capture_on_commit_callbacks):
 def test_same_idempotency_key_twice_is_one_message(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         first = email_queue(
-            recipients=["ops@example.org"], subject="INC-1 assigned", body="...", idempotency_key="incident:1:assigned"
+            by=system_user(),
+            recipients=["ops@example.org"],
+            subject="INC-1 assigned",
+            body="...",
+            idempotency_key="incident:1:assigned",
         )
         second = email_queue(
-            recipients=["ops@example.org"], subject="INC-1 assigned", body="...", idempotency_key="incident:1:assigned"
+            by=system_user(),
+            recipients=["ops@example.org"],
+            subject="INC-1 assigned",
+            body="...",
+            idempotency_key="incident:1:assigned",
         )
 
     assert first.pk == second.pk
@@ -59,17 +70,17 @@ def test_same_idempotency_key_twice_is_one_message(django_capture_on_commit_call
 
 def test_queue_rejects_bad_recipients():
     with pytest.raises(ValidationError):
-        email_queue(recipients=["not-an-address"], subject="x", body="y")
+        email_queue(by=system_user(), recipients=["not-an-address"], subject="x", body="y")
     with pytest.raises(ValidationError):
-        email_queue(recipients=[], subject="x", body="y")
+        email_queue(by=system_user(), recipients=[], subject="x", body="y")
     assert not OutboundEmail.objects.exists()
 
 
 def test_send_is_idempotent_once_sent():
     email = OutboundEmailFactory()
 
-    email_send(email=email)
-    email_send(email=email)
+    email_send(email=email, by=system_user())
+    email_send(email=email, by=system_user())
 
     email.refresh_from_db()
     assert email.status == EmailStatus.SENT
@@ -82,7 +93,7 @@ def test_send_failure_records_attempt_and_error_then_reraises(settings):
     email = OutboundEmailFactory()
 
     with pytest.raises(ConnectionRefusedError):
-        email_send(email=email)
+        email_send(email=email, by=system_user())
 
     email.refresh_from_db()
     assert email.status == EmailStatus.QUEUED
@@ -116,7 +127,9 @@ def test_queue_survives_a_failing_mail_server(settings, django_capture_on_commit
     settings.EMAIL_BACKEND = FAILING_BACKEND
 
     with django_capture_on_commit_callbacks(execute=True):
-        email = email_queue(recipients=["ops@example.org"], subject="Power failure", body="UPS on battery.")
+        email = email_queue(
+            by=system_user(), recipients=["ops@example.org"], subject="Power failure", body="UPS on battery."
+        )
 
     email.refresh_from_db()
     assert email.status == EmailStatus.QUEUED
@@ -128,7 +141,7 @@ def test_retry_sends_a_failed_message(django_capture_on_commit_callbacks):
     email = OutboundEmailFactory(status=EmailStatus.FAILED, attempts=6, last_error="boom")
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert email_retry(email=email) is True
+        assert email_retry(email=email, by=system_user()) is True
 
     email.refresh_from_db()
     assert email.status == EmailStatus.SENT
@@ -138,10 +151,10 @@ def test_retry_sends_a_failed_message(django_capture_on_commit_callbacks):
 
 def test_retry_leaves_a_sent_message_alone(django_capture_on_commit_callbacks):
     email = OutboundEmailFactory()
-    email_send(email=email)
+    email_send(email=email, by=system_user())
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert email_retry(email=email) is False
+        assert email_retry(email=email, by=system_user()) is False
 
     assert callbacks == []
     assert len(mail.outbox) == 1

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.core.actors import system_user
 from apps.notifications.choices import EmailStatus
 from apps.notifications.models import OutboundEmail
 from apps.notifications.services import email_claim_timeout, email_mark_failed, email_retry, email_send
@@ -43,8 +44,8 @@ def stale_age() -> float:
 def test_a_sent_message_is_never_sent_again(mail_server):
     email = OutboundEmailFactory()
 
-    email_send(email=email)
-    email_send(email=email)
+    email_send(email=email, by=system_user())
+    email_send(email=email, by=system_user())
     send_outbound_email.delay(email.pk)
 
     email.refresh_from_db()
@@ -55,7 +56,7 @@ def test_a_sent_message_is_never_sent_again(mail_server):
 def test_a_fresh_claim_is_left_alone(mail_server):
     email = claimed(seconds_ago=5)
 
-    returned = email_send(email=email)
+    returned = email_send(email=email, by=system_user())
     send_outbound_email.delay(email.pk)  # eagerly: no retry loop, nothing sent
 
     email.refresh_from_db()
@@ -67,7 +68,7 @@ def test_a_fresh_claim_is_left_alone(mail_server):
 def test_a_stale_claim_becomes_failed_with_the_reason_and_nothing_is_sent(mail_server):
     email = claimed(seconds_ago=stale_age())
 
-    email_send(email=email)
+    email_send(email=email, by=system_user())
 
     email.refresh_from_db()
     assert (email.status, email.attempts, email.sent_at) == (EmailStatus.FAILED, 1, None)
@@ -93,14 +94,14 @@ def test_an_smtp_failure_returns_the_message_to_the_queue_then_a_retry_sends_it_
     email = OutboundEmailFactory()
 
     with pytest.raises(Exception, match="Connection unexpectedly closed"):
-        email_send(email=email)
+        email_send(email=email, by=system_user())
 
     email.refresh_from_db()
     assert (email.status, email.attempts) == (EmailStatus.QUEUED, 1)
     assert email.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
 
-    email_send(email=email)
-    email_send(email=email)
+    email_send(email=email, by=system_user())
+    email_send(email=email, by=system_user())
 
     email.refresh_from_db()
     assert (email.status, email.attempts, email.last_error) == (EmailStatus.SENT, 2, "")
@@ -114,7 +115,7 @@ def test_a_failure_after_the_server_accepted_the_message_does_not_send_it_again(
     mail_server.fail_on_close = True
     email = OutboundEmailFactory()
 
-    email_send(email=email)
+    email_send(email=email, by=system_user())
 
     email.refresh_from_db()
     assert (email.status, email.attempts, email.last_error) == (EmailStatus.SENT, 1, "")
@@ -143,7 +144,7 @@ def test_the_claim_is_committed_before_the_mail_server_is_spoken_to(mail_server)
         thread.join(timeout=10)
 
     mail_server.on_send = look_from_another_connection
-    email_send(email=email)
+    email_send(email=email, by=system_user())
 
     assert seen.keys() == {"status", "claimed_at"}, seen
     assert seen["status"] == EmailStatus.SENDING and seen["claimed_at"] is not None
@@ -171,7 +172,7 @@ def test_giving_up_after_the_last_retry_leaves_sent_and_sending_messages_alone()
     queued = OutboundEmailFactory()
 
     for email in (sent, sending, queued):
-        email_mark_failed(email=email)
+        email_mark_failed(email=email, by=system_user())
 
     assert [OutboundEmail.objects.get(pk=e.pk).status for e in (sent, sending, queued)] == [
         EmailStatus.SENT,
@@ -189,7 +190,7 @@ def test_every_message_carries_a_stable_message_id_and_the_portal_sender(setting
 
     for _ in range(2):  # sent, then resent by a person after a (pretend) doubt
         OutboundEmail.objects.filter(pk=email.pk).update(status=EmailStatus.QUEUED)
-        email_send(email=email)
+        email_send(email=email, by=system_user())
 
     first, resend = mail_server.delivered
     assert re.fullmatch(rf"<outbox\.{email.pk}\.[0-9a-f]{{16}}@example\.org>", email.message_id)
@@ -224,7 +225,7 @@ def test_retry_rules(make, queued, django_capture_on_commit_callbacks):
     before = email.status
 
     with django_capture_on_commit_callbacks() as callbacks:
-        assert email_retry(email=email) is queued
+        assert email_retry(email=email, by=system_user()) is queued
 
     email.refresh_from_db()
     assert len(callbacks) == int(queued)
@@ -236,12 +237,12 @@ def test_retrying_an_interrupted_send_first_says_it_may_be_delivered(mail_server
     email = claimed(seconds_ago=stale_age())
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert email_retry(email=email) is False
+        assert email_retry(email=email, by=system_user()) is False
     email.refresh_from_db()
     assert (email.status, email.last_error, callbacks) == (EmailStatus.FAILED, INTERRUPTED, [])
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert email_retry(email=email) is True
+        assert email_retry(email=email, by=system_user()) is True
     email.refresh_from_db()
     assert (email.status, email.attempts, email.last_error) == (EmailStatus.SENT, 2, "")
     assert len(mail_server.delivered) == 1

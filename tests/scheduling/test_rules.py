@@ -246,7 +246,7 @@ def test_an_import_refuses_too_little_rest_and_too_long_writing_nothing(alex, sa
         headers=HEADERS,
     )
 
-    outcome = import_dataset(resource_class=ShiftResource, dataset=dataset, user=root, dry_run=False)
+    outcome = import_dataset(resource_class=ShiftResource, dataset=dataset, by=root, dry_run=False)
 
     messages = [error.message for error in outcome.errors]
     assert any("6 h 30 min of rest after the shift at LON-MCR1 ending Tue 3 Mar 22:00" in m for m in messages)

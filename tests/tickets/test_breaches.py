@@ -86,6 +86,7 @@ def test_a_breach_nobody_supervises_is_marked_and_not_retold(late, caplog):
     assert incident_breach_scan(by=system_user()) == 0
 
 
+@pytest.mark.postgres  # two scans at once take row locks; SQLite locks the whole file and refuses the second
 @pytest.mark.django_db(transaction=True)
 def test_two_overlapping_scans_tell_each_breach_once(outage, mcr, alex, lead, monkeypatch):
     """The first scan pauses while it holds its tickets; the second runs meanwhile, skips them, and tells nothing."""

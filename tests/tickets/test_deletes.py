@@ -20,6 +20,8 @@ from apps.tickets.services import (
     service_ticket_delete,
     ticket_note_add,
 )
+from apps.timesheets.choices import Activity
+from tests.factories import TimeEntryFactory
 
 from .workflow_helpers import console_user, incident_at
 
@@ -105,7 +107,9 @@ def test_an_administrators_bulk_delete_goes_through_the_service_ticket_by_ticket
     ]
 
 
-def test_the_delete_services_refuse_everyone_but_administrators(incident, service_ticket, supervisor, administrator):
+def test_the_delete_services_refuse_everyone_but_administrators(
+    incident, service_ticket, supervisor, administrator, alex
+):
     with pytest.raises(PermissionDenied) as refused:
         incident_delete(incident=incident, by=supervisor)
     assert str(refused.value) == (
@@ -115,11 +119,20 @@ def test_the_delete_services_refuse_everyone_but_administrators(incident, servic
         service_ticket_delete(ticket=service_ticket, by=supervisor)
     assert IncidentTicket.objects.exists() and ServiceTicket.objects.exists()
 
+    spent = TimeEntryFactory(user=alex, activity=Activity.INCIDENT, incident=incident, minutes=30)
     incident_delete(incident=incident, by=administrator, reason="Logged twice")
     service_ticket_delete(ticket=service_ticket, by=system_user())
     record = IncidentTicket.history.filter(history_type="-").get()
     assert (record.history_user, record.history_change_reason) == (administrator, "Logged twice")
     assert ServiceTicket.history.filter(history_type="-").get().history_user == system_user()
+    spent.refresh_from_db()
+    assert spent.incident is None, "the time spent stays, without its link"
+    unlinked = spent.history.first()
+    assert (unlinked.incident_id, unlinked.history_user, unlinked.history_change_reason) == (
+        None,
+        administrator,
+        "Logged twice",
+    )
 
 
 def test_a_ticket_others_point_to_is_not_deleted_and_the_refusal_says_which(incident, administrator, outage, mcr, alex):
@@ -128,5 +141,6 @@ def test_a_ticket_others_point_to_is_not_deleted_and_the_refusal_says_which(inci
     )
     with pytest.raises(ValidationError) as refused:
         incident_delete(incident=incident, by=administrator)
-    assert refused.value.messages == [f"{incident.reference} cannot be deleted: {duplicate} refers to it."]
-    assert IncidentTicket.objects.count() == 2
+    assert refused.value.messages == [f"{incident} cannot be deleted: incident tickets still refer to it."]
+    assert IncidentTicket.objects.count() == 2 and duplicate.duplicate_of == incident
+    assert TicketNote.objects.filter(incident=incident).exists(), "its notes are kept with it"

@@ -97,7 +97,7 @@ def run(supervisor):
     def run(*rows, headers=HEADERS, dry_run=False):
         dataset = tablib.Dataset(*rows, headers=headers)
         return import_dataset(
-            resource_class=IncidentTicketResource, dataset=dataset, user=supervisor, dry_run=dry_run, reason="Test"
+            resource_class=IncidentTicketResource, dataset=dataset, by=supervisor, dry_run=dry_run, reason="Test"
         )
 
     return run

@@ -104,8 +104,8 @@ class ImportJobAdmin(ReadOnlyAdminMixin, PortalModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         job = get_object_or_404(self.get_queryset(request), **lookup)
-        if import_job_expire_if_stale(job=job):
-            import_job_notify(job=job, base_url=request.build_absolute_uri("/"))
+        if import_job_expire_if_stale(job=job, by=request.user):
+            import_job_notify(job=job, by=request.user, base_url=request.build_absolute_uri("/"))
         return job
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

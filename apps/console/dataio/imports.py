@@ -194,17 +194,17 @@ class ImportFlowMixin:
                 form.add_error("import_file", str(exc))
             else:
                 job = import_job_create(
-                    resource_class=resource_class, data=data, filename=uploaded.name, upload=upload, user=request.user
+                    resource_class=resource_class, data=data, filename=uploaded.name, upload=upload, by=request.user
                 )
                 if job.total_rows > background_threshold():
-                    import_job_enqueue(job=job, base_url=_base_url(request))
+                    import_job_enqueue(job=job, by=request.user, base_url=_base_url(request))
                     messages.info(
                         request,
                         f"{job.display_name} has {job.total_rows:,} rows: it is being checked in the background. "
                         "This page shows the progress; you will also get an e-mail when the preview is ready.",
                     )
                     return redirect(job_path(job))
-                job = import_job_run(job=job, dataset=upload.dataset)
+                job = import_job_run(job=job, by=request.user, dataset=upload.dataset)
                 _add_job_errors(form, job)
         return self.render_import_page(request, form=form, job=job, resource_classes=resource_classes)
 
@@ -215,19 +215,19 @@ class ImportFlowMixin:
             raise PermissionDenied
         preview = self._preview_for(request, request.POST.get("job", ""))
         try:
-            job = import_job_confirm(preview=preview, user=request.user)
+            job = import_job_confirm(preview=preview, by=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(job_path(preview))
         if job.total_rows > background_threshold():
-            import_job_enqueue(job=job, base_url=_base_url(request))
+            import_job_enqueue(job=job, by=request.user, base_url=_base_url(request))
             messages.info(
                 request,
                 f"Importing {job.display_name} ({job.total_rows:,} rows) in the background. This page shows the "
                 "progress; you will also get an e-mail when it ends.",
             )
             return redirect(job_path(job))
-        job = import_job_run(job=job)
+        job = import_job_run(job=job, by=request.user)
         if job.status == ImportStatus.SUCCEEDED:
             messages.success(request, f"Imported {job.display_name}: {summary_text(job.summary)}.")
             return HttpResponseRedirect(_admin_url(self, "changelist"))

@@ -15,7 +15,14 @@ from apps.facilities.choices import FacilityStatus
 from apps.facilities.models import Facility, Location
 from apps.facilities.resources import FacilityResource, LocationResource
 from apps.facilities.selectors import facilities_visible_to, locations_with_facility_count
-from apps.facilities.services import facility_create, facility_update, location_create, location_update
+from apps.facilities.services import (
+    facility_create,
+    facility_delete,
+    facility_update,
+    location_create,
+    location_delete,
+    location_update,
+)
 
 FACILITY_STATUS_COLOURS = {
     FacilityStatus.OPERATIONAL: "success",
@@ -65,12 +72,19 @@ class LocationAdmin(PortalModelAdmin):
         else:
             location_create(location=obj, by=request.user)
 
+    def delete_model(self, request, obj):
+        location_delete(location=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for location in queryset:
+            location_delete(location=location, by=request.user)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not Facility:
             return super().save_formset(request, form, formset, change)
         facilities = formset.save(commit=False)
         for facility in formset.deleted_objects:
-            facility.delete()
+            facility_delete(facility=facility, by=request.user)
         for facility in facilities:
             if facility.pk is None or facility._state.adding:
                 facility_create(facility=facility, by=request.user)
@@ -108,3 +122,10 @@ class FacilityAdmin(PortalModelAdmin):
             facility_update(facility=obj, by=request.user)
         else:
             facility_create(facility=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        facility_delete(facility=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for facility in queryset:
+            facility_delete(facility=facility, by=request.user)

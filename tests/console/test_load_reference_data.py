@@ -136,8 +136,9 @@ def test_supervisor_permissions():
     assert portal_views() - ADMINISTRATORS_ONLY <= perms
     assert not perms & ADMINISTRATORS_ONLY
     assert "tickets.change_incidentticket" in perms
-    assert "scheduling.add_shift" in perms and "scheduling.delete_shift" in perms
-    assert "scheduling.delete_scheduledevent" in perms
+    assert "scheduling.add_shift" in perms and "scheduling.change_shift" in perms
+    # shifts and events are cancelled, not deleted, by supervisors; administrators delete, through the services
+    assert "scheduling.delete_shift" not in perms and "scheduling.delete_scheduledevent" not in perms
     assert "tickets.add_ticketnote" in perms and "tickets.delete_ticketnote" not in perms  # the journal is append-only
     assert "timesheets.change_timeentry" in perms
     assert "tickets.delete_incidentticket" not in perms
