@@ -159,6 +159,33 @@ class TicketResource(CaseInsensitiveKeyMixin, PortalResource):
             )
         return key
 
+    def import_instance(self, instance, row, **kwargs):
+        """A cell naming the row a ticket already points at keeps it, wherever that row is, as the form keeps it.
+
+        A ticket in the importer's scope may name someone outside it (a reporter based elsewhere): its own export
+        says so, and importing that file back must not fail on a value nobody changed. Any other key outside the
+        scope still reads "No person with employee id …", like a key that does not exist.
+        """
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            kept = {name for name in error.error_dict if self._names_current_row(instance, name, row)}
+            errors = {name: items for name, items in error.error_dict.items() if name not in kept}
+            if errors:
+                raise ValidationError(errors) from None
+
+    def _names_current_row(self, instance, name: str, row) -> bool:
+        if instance.pk is None:
+            return False
+        field = next((field for field in self._plan if field.name == name), None)
+        if field is None or not isinstance(field.widget, NaturalKeyWidget):
+            return False
+        current, value = getattr(instance, name), row[field.column]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # an ID typed as a number in a spreadsheet
+        cell = "" if value is None else str(value).strip()
+        return current is not None and str(getattr(current, field.widget.field)).casefold() == cell.casefold()
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # (id, the fields its row changed; None for a new ticket) of every ticket written, for `announce`

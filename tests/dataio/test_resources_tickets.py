@@ -551,3 +551,28 @@ def test_the_console_preview_of_a_ticket_outside_scope_is_that_of_a_missing_one(
     assert [error["message"].replace("INC-999999", paris["incident"].reference) for error in pages[1]] == [
         pages[0][0]["message"]
     ]
+
+
+def test_a_ticket_keeps_the_row_it_names_outside_scope_as_its_form_does(outage, mcr, alex, supervisor, paris_studio):
+    """A London incident reported by an engineer based in Paris: its export names them, and imports back."""
+    visitor = UserFactory(first_name="Pia", last_name="Roux", employee_id="E20001", home_location=paris_studio.location)
+    other = UserFactory(employee_id="E20002", home_location=paris_studio.location)
+    incident = incident_create(
+        title="Fault", incident_type=outage, facility=mcr, reporter=visitor, occurred_at=OCCURRED, by=system_user()
+    )
+    exported = IncidentTicketResource().export(IncidentTicket.objects.all())
+    exported_row = dict(zip(exported.headers, exported[0], strict=True))
+    assert exported_row["Reporter"] == "E20001"
+
+    edited = {**exported_row, "Title": "Fault, again"}
+    outcome = run(IncidentTicketResource, list(edited.values()), headers=list(edited), user=supervisor)
+    assert counts(outcome) == (0, 1, 0, [])
+    incident.refresh_from_db()
+    assert (incident.title, incident.reporter) == ("Fault, again", visitor)
+
+    moved = {**edited, "Assignee": "E20001"}  # the same person, where nobody was: a change, refused as unknown
+    outcome = run(IncidentTicketResource, list(moved.values()), headers=list(moved), user=supervisor)
+    assert counts(outcome)[3] == ["Row 2, Assignee: No person with employee id “E20001”."]
+    swapped = {**edited, "Reporter": other.employee_id}
+    outcome = run(IncidentTicketResource, list(swapped.values()), headers=list(swapped), user=supervisor)
+    assert counts(outcome)[3] == ["Row 2, Reporter: No person with employee id “E20002”."]
