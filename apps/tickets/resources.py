@@ -10,8 +10,9 @@ An imported ticket is the tickets services in bulk, so a row obeys what the form
 - every related column (facility, incident type, reporter, requester, assignee) is looked up within the
   importer's scope (`NaturalKeyWidget`), and the ticket a reference names too (`import_queryset`): one outside
   it reads exactly like one that does not exist;
-- the rules are the services' (`incident_validate`, `service_ticket_validate`): the SLA due times follow type,
-  severity and start (`incident_refresh_due_times`), and fields only the workflow sets are refused. A Status
+- the rules are the services' (`rules.py`: `incident_validate`, `service_ticket_validate`): the SLA due times
+  follow type, severity and start (`incident_refresh_due_times`), and fields only the workflow sets are refused;
+  a cell naming the row a ticket already points at keeps it, wherever it is, as the change form does. A Status
   column is accepted only where it says what the ticket already is: a status changes through the workflow's
   steps (the list's actions), which ask for what a cell cannot give (a resolution, the surviving ticket, the
   maintenance window) and check who takes them;
@@ -43,15 +44,15 @@ from apps.facilities.resources import CaseInsensitiveKeyMixin
 
 from .choices import IncidentStatus, ServiceCategory, ServicePriority, ServiceStatus, Severity
 from .models import INCIDENT_PREFIX, SERVICE_PREFIX, IncidentTicket, IncidentType, ServiceTicket
-from .services import (
+from .rules import (
     NEW_REFERENCE,
-    incident_announce,
     incident_fill_defaults,
     incident_refresh_due_times,
     incident_validate,
     service_ticket_validate,
     ticket_scope_owner,
 )
+from .services import incident_announce
 from .sla import SLA_CLOCK_FIELDS
 
 ANNOUNCE_CHUNK = 1000  # written tickets read back per query to announce them

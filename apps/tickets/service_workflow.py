@@ -13,14 +13,8 @@ from apps.scheduling.models import ScheduledEvent
 
 from .choices import ServiceStatus
 from .models import ServiceTicket
-from .services import (
-    history_reason,
-    maintenance_window_problem,
-    person_label,
-    ticket_assignee_problem,
-    ticket_copy_state,
-    ticket_note_add,
-)
+from .rules import maintenance_window_problem, person_label, ticket_assignee_problem
+from .services import history_reason, ticket_copy_state, ticket_note_add
 from .transitions import Transition, WorkflowError, check_supervisor, check_transition, transition_table
 
 OPEN = tuple(ServiceStatus.open_values())

@@ -19,16 +19,8 @@ from apps.scheduling.selectors import on_call_at
 from .choices import IncidentStatus, Severity
 from .models import IncidentTicket, TicketNote
 from .notifications import incident_notify_resolved
-from .services import (
-    history_reason,
-    incident_announce,
-    incident_refresh_due_times,
-    incident_update,
-    person_label,
-    ticket_assignee_problem,
-    ticket_copy_state,
-    ticket_note_add,
-)
+from .rules import incident_refresh_due_times, person_label, ticket_assignee_problem
+from .services import history_reason, incident_announce, incident_update, ticket_copy_state, ticket_note_add
 from .transitions import Transition, WorkflowError, check_supervisor, check_transition, transition_table
 
 OPEN = tuple(IncidentStatus.open_values())

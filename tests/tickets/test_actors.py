@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 
 from apps.core.actors import system_user
 from apps.notifications.models import OutboundEmail
-from apps.tickets import breaches, notifications, service_workflow, services, workflow
+from apps.tickets import breaches, notifications, rules, service_workflow, services, workflow
 from apps.tickets.choices import IncidentStatus
 from apps.tickets.models import IncidentTicket
 from apps.tickets.transitions import is_supervisor_of
@@ -17,7 +17,7 @@ from tests.factories import UserFactory
 
 from .workflow_helpers import incident_at
 
-WRITING_MODULES = (services, workflow, service_workflow, breaches, notifications)
+WRITING_MODULES = (services, rules, workflow, service_workflow, breaches, notifications)
 
 # public functions of those modules that write nothing: reads, rules, arithmetic
 READS = {
@@ -30,6 +30,9 @@ READS = {
     "ticket_scope_owner",
     "ticket_assignee_problem",
     "person_label",
+    "can_see",
+    "not_visible_message",
+    "check_editable",
     "history_reason",
     "ticket_copy_state",
     "incident_allowed_transitions",

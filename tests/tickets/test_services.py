@@ -12,12 +12,13 @@ from apps.core.actors import system_user
 from apps.core.models import ReferenceCounter
 from apps.core.saving import instance_validate
 from apps.scheduling.choices import EventKind
+from apps.tickets import rules
 from apps.tickets.choices import IncidentStatus, ServicePriority, ServiceStatus, Severity
 from apps.tickets.models import IncidentTicket, ServiceTicket, TicketNote
+from apps.tickets.rules import incident_validate
 from apps.tickets.services import (
     incident_create,
     incident_update,
-    incident_validate,
     service_ticket_create,
     service_ticket_update,
     ticket_note_add,
@@ -145,14 +146,14 @@ def test_create_names_every_broken_rule_at_once(report, outage):
 def test_validating_without_writing_is_incident_validate_and_full_clean(outage, mcr, alex, an_hour_ago):
     """The one way to check without writing (the console's forms do it): nothing saved, no number taken."""
     incident = IncidentTicket(
-        reference=services.NEW_REFERENCE,
+        reference=rules.NEW_REFERENCE,
         title="Audio drop",
         incident_type=outage,
         facility=mcr,
         reporter=alex,
         occurred_at=an_hour_ago,
     )
-    services.incident_fill_defaults(incident=incident)
+    rules.incident_fill_defaults(incident=incident)
     instance_validate(instance=incident, validate=partial(incident_validate, incident=incident))
 
     incident.title, incident.occurred_at = "", timezone.now() + timedelta(days=1)
@@ -216,7 +217,7 @@ def test_update_refuses_workflow_fields_and_rejects_typos(report):
             incident=incident, status=IncidentStatus.RESOLVED, response_due_at=timezone.now(), by=system_user()
         )
     assert set(error.value.message_dict) == {"status", "response_due_at"}
-    assert error.value.message_dict["status"] == [services.STATUS_BY_WORKFLOW[IncidentTicket]]
+    assert error.value.message_dict["status"] == [rules.STATUS_BY_WORKFLOW[IncidentTicket]]
     assert error.value.message_dict["response_due_at"] == [
         "Response due at cannot be edited directly; the portal sets it, or the ticket workflow changes it."
     ]

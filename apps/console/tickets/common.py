@@ -10,8 +10,9 @@ from apps.console.scope import ScopedFieldsMixin
 from apps.core.scope import sees_everything
 from apps.tickets.choices import IncidentStatus, ServicePriority, ServiceStatus, Severity
 from apps.tickets.models import TicketNote
+from apps.tickets.rules import NEW_REFERENCE, ticket_check_scope
 from apps.tickets.selectors import ticket_notes_visible_to
-from apps.tickets.services import NEW_REFERENCE, ticket_check_scope, ticket_note_add
+from apps.tickets.services import ticket_note_add
 from apps.tickets.sla import SlaState
 
 # Colours of the choices, defined once (unfold label types; anything else renders neutral grey).

@@ -16,14 +16,8 @@ from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDrop
 from apps.tickets.choices import IncidentStatus, Severity
 from apps.tickets.models import IncidentTicket
 from apps.tickets.resources import IncidentTicketResource
-from apps.tickets.services import (
-    INCIDENT_EDITABLE_FIELDS,
-    incident_create,
-    incident_delete,
-    incident_fill_defaults,
-    incident_update,
-    incident_validate,
-)
+from apps.tickets.rules import INCIDENT_EDITABLE_FIELDS, incident_fill_defaults, incident_validate
+from apps.tickets.services import incident_create, incident_delete, incident_update
 from apps.tickets.sla import SlaState, incident_sla_q, incident_sla_state
 
 from .common import (

@@ -18,13 +18,8 @@ from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDrop
 from apps.tickets.choices import ServiceStatus
 from apps.tickets.models import ServiceTicket
 from apps.tickets.resources import ServiceTicketResource
-from apps.tickets.services import (
-    SERVICE_TICKET_EDITABLE_FIELDS,
-    service_ticket_create,
-    service_ticket_delete,
-    service_ticket_update,
-    service_ticket_validate,
-)
+from apps.tickets.rules import SERVICE_TICKET_EDITABLE_FIELDS, service_ticket_validate
+from apps.tickets.services import service_ticket_create, service_ticket_delete, service_ticket_update
 
 from .common import PEOPLE_SEARCH, PRIORITY_COLOURS, RECORD_FIELDSET, SERVICE_STATUS_COLOURS, TicketAdmin
 from .service_ticket_actions import ServiceTicketActionsMixin
