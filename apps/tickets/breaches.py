@@ -10,10 +10,10 @@ from django.utils import timezone
 from apps.core.actors import writes
 from apps.core.saving import instance_save
 
+from .changes import history_reason
 from .choices import IncidentStatus
 from .models import IncidentTicket
 from .notifications import incident_notify_breach
-from .services import history_reason
 from .sla import incident_breaches
 
 logger = logging.getLogger(__name__)

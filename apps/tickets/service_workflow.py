@@ -11,10 +11,11 @@ from apps.core.saving import instance_save
 from apps.core.scope import visible_rows
 from apps.scheduling.models import ScheduledEvent
 
+from .changes import history_reason, ticket_copy_state
 from .choices import ServiceStatus
 from .models import ServiceTicket
 from .rules import maintenance_window_problem, person_label, ticket_assignee_problem
-from .services import history_reason, ticket_copy_state, ticket_note_add
+from .services import ticket_note_add
 from .transitions import Transition, WorkflowError, check_supervisor, check_transition, transition_table
 
 OPEN = tuple(ServiceStatus.open_values())

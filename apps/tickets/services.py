@@ -21,12 +21,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
-from apps.audit.history import current_change
 from apps.core.actors import is_system, writes
 from apps.core.saving import instance_delete, instance_save, instance_validate
 from apps.core.scope import sees_everything
 from apps.core.services import reference_allocate
 
+from .changes import history_reason, ticket_copy_state
 from .choices import IncidentStatus, ServiceCategory, ServicePriority
 from .models import INCIDENT_PREFIX, SERVICE_PREFIX, IncidentTicket, IncidentType, ServiceTicket, TicketNote
 from .notifications import incident_notify_assigned, incident_notify_severe
@@ -251,25 +251,6 @@ def ticket_note_add(*, ticket: IncidentTicket | ServiceTicket, text: str, by) ->
 
 
 # --- shared -----------------------------------------------------------------------------------
-
-
-def history_reason(reason: str = "") -> str:
-    """The reason a ticket's history row gives: the unit of work's own first ("Added in the console", "Import
-    job …", "Reverted to …"), then the service's ("Reported")."""
-    context = current_change()
-    outer = context.reason if context is not None else ""
-    return "; ".join(part for part in (outer, reason) if part)
-
-
-def ticket_copy_state(*, source: models.Model, target: models.Model) -> None:
-    """Bring the caller's object up to date with the row a service just saved (from a locked copy of it)."""
-    if target is source:
-        return
-    for field in source._meta.concrete_fields:
-        # setting a foreign key's id drops its stale cached object
-        setattr(target, field.attname, getattr(source, field.attname))
-    target._state.adding = False
-    target._state.db = source._state.db
 
 
 def _check_visible(ticket, *, by) -> None:

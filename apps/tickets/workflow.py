@@ -16,11 +16,12 @@ from apps.core.saving import instance_save
 from apps.core.scope import visible_rows
 from apps.scheduling.selectors import on_call_at
 
+from .changes import history_reason, ticket_copy_state
 from .choices import IncidentStatus, Severity
 from .models import IncidentTicket, TicketNote
 from .notifications import incident_notify_resolved
 from .rules import incident_refresh_due_times, person_label, ticket_assignee_problem
-from .services import history_reason, incident_announce, incident_update, ticket_copy_state, ticket_note_add
+from .services import incident_announce, incident_update, ticket_note_add
 from .transitions import Transition, WorkflowError, check_supervisor, check_transition, transition_table
 
 OPEN = tuple(IncidentStatus.open_values())

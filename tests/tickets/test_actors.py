@@ -33,8 +33,6 @@ READS = {
     "can_see",
     "not_visible_message",
     "check_editable",
-    "history_reason",
-    "ticket_copy_state",
     "incident_allowed_transitions",
     "service_ticket_allowed_transitions",
 }
