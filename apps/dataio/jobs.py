@@ -316,7 +316,7 @@ def _record(job: ImportJob, outcome: ImportOutcome, dataset: tablib.Dataset, res
             "message",
             "finished_at",
             "updated_at",
-        ],
+        ]
     )
 
 

@@ -61,7 +61,9 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def source_files() -> list[Path]:
-    return sorted(path for path in APPS_DIR.rglob("*.py") if "migrations" not in path.parts and path.parent != APPS_DIR)
+    return sorted(
+        path for path in APPS_DIR.rglob("*.py") if "migrations" not in path.parts and path.parent != APPS_DIR
+    )
 
 
 def app_of(module: str) -> str:

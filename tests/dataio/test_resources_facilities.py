@@ -181,6 +181,8 @@ def test_a_supervisor_cannot_import_a_facility_into_another_location(mcr, superv
         headers=["Code", "Location", "Name"],
         user=supervisor,
     )
-    assert [str(error) for error in outcome.errors] == ["Row 3, Location: No location with code “PAR”."]
+    assert [str(error) for error in outcome.errors] == [
+        "Row 3, Location: No location with code “PAR”."
+    ]
     assert not Facility.objects.filter(code="PAR-MCR").exists()
     assert Facility.objects.get(code="LON-MCR1").name == "Master control 1"

@@ -197,7 +197,9 @@ def test_a_supervisor_cannot_import_events_at_another_location(mcr, paris_studio
         headers=["Facility", "Starts", "Title", "Ends"],
         user=supervisor,
     )
-    assert [str(error) for error in outcome.errors] == ["Row 3, Facility: No facility with code “PAR-STU”."]
+    assert [str(error) for error in outcome.errors] == [
+        "Row 3, Facility: No facility with code “PAR-STU”."
+    ]
     assert not ScheduledEvent.objects.exists()
 
 
@@ -275,7 +277,9 @@ def test_bad_time_off_rows_name_row_column_and_reason_and_nothing_is_written(ale
 def test_a_supervisor_imports_time_off_of_people_they_cover_and_their_own(alex, supervisor):
     supervisor.employee_id = "E90001"
     supervisor.save()
-    UserFactory(username="pierre", employee_id="E30001", home_location=LocationFactory(code="PAR", name="Paris"))
+    UserFactory(
+        username="pierre", employee_id="E30001", home_location=LocationFactory(code="PAR", name="Paris")
+    )
     assert supervisor.home_location.code != "LON-HQ"  # based somewhere they do not cover
     outcome = run(
         TimeOffRequestResource,
@@ -284,7 +288,9 @@ def test_a_supervisor_imports_time_off_of_people_they_cover_and_their_own(alex, 
         headers=["Employee ID", "Kind", "First Day", "Last Day"],
         user=supervisor,
     )
-    assert [str(error) for error in outcome.errors] == ["Row 3, Employee ID: No person with employee id “E30001”."]
+    assert [str(error) for error in outcome.errors] == [
+        "Row 3, Employee ID: No person with employee id “E30001”."
+    ]
     assert not TimeOffRequest.objects.exists()
     outcome = run(
         TimeOffRequestResource,

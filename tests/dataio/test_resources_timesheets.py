@@ -141,7 +141,9 @@ def test_a_supervisor_imports_entries_of_people_they_cover_and_their_own(alex, s
         headers=HEADERS[:4],
         user=supervisor,
     )
-    assert [str(error) for error in outcome.errors] == ["Row 3, Employee ID: No person with employee id “E30001”."]
+    assert [str(error) for error in outcome.errors] == [
+        "Row 3, Employee ID: No person with employee id “E30001”."
+    ]
     assert not TimeEntry.objects.exists()
     outcome = run(
         ["E10001", "2026-07-01", "Training", "60"],
