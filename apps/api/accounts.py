@@ -41,6 +41,7 @@ API_NAMES = {"home_location": "location", "avatar": "profile_image"}
 
 
 class ProfileSerializer(ModelOutput):
+    email = serializers.CharField(read_only=True, help_text="The portal e-mail address; empty when there is none.")
     location = serializers.PrimaryKeyRelatedField(source="home_location", read_only=True, allow_null=True)
     location_label = label("home_location", nullable=True)
     profile_image = serializers.SerializerMethodField(help_text="The avatar's URL, or null.")

@@ -51,7 +51,7 @@ class ResourceViewSet(UnitOfWork, ConditionalGetMixin, mixins.ListModelMixin, vi
     http_method_names = HTTP_METHODS
     permission_classes = [IsAuthenticated, RoleVerbPermission]
     filter_backends = [DjangoFilterBackend, PortalSearchFilter, PortalOrderingFilter]
-    lookup_value_regex = r"-?[0-9]+"
+    lookup_value_regex = r"-?[0-9]{1,18}"  # a longer number names no row: the JSON 404 below
 
     def rows(self, user):
         raise NotImplementedError

@@ -8,6 +8,8 @@ from rest_framework import serializers
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 LOCATION_HELP = "The id of the facility's location."
 TIMEZONE_HELP = "The IANA time zone of the facility's location, to show local times."
+# a primary key is a 64-bit integer: a bigger number names nothing (and a database cannot even compare it)
+MAX_ID = 2**63 - 1
 OUT_OF_RANGE = f"Give a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
 
 
@@ -72,6 +74,8 @@ class VisibleRowField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, int) and not -MAX_ID <= data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
 
 

@@ -4,19 +4,31 @@ A filter naming an id that does not exist, or a row out of the caller's scope, g
 an empty list (the ids are compared as numbers on rows already scoped, never looked up on their own).
 """
 
+from datetime import UTC
+
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
+
+from .fields import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, OUT_OF_RANGE
 
 MAX_SEARCH_LENGTH = 200
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
     """`?facility=12`: rows whose foreign key is 12; an unknown or out-of-scope id matches nothing."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -MAX_ID)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class MineFilter(django_filters.BooleanFilter):
@@ -94,6 +106,38 @@ class PortalOrderingFilter(filters.OrderingFilter):
         ]
 
 
+class BoundedDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment a database can compare: within the API's years, its offset a real one."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            year = moment.astimezone(UTC).year
+        except (OverflowError, ValueError):
+            year = None
+        if year is None or not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            raise forms.ValidationError(OUT_OF_RANGE, code="out_of_range")
+        return moment
+
+
+class BoundedDateField(forms.DateField):
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            raise forms.ValidationError(OUT_OF_RANGE, code="out_of_range")
+        return day
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedDateTimeField
+
+
+class DayFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
+
+
 class DateRangeFilterSet(django_filters.FilterSet):
     """Adds `<field>__gte` / `<field>__lt` for each name in `Meta.date_ranges`."""
 
@@ -103,11 +147,7 @@ class DateRangeFilterSet(django_filters.FilterSet):
         model = cls._meta.model
         for name in getattr(getattr(cls, "Meta", None), "date_ranges", ()):
             field = model._meta.get_field(name)
-            kind = (
-                django_filters.IsoDateTimeFilter
-                if field.get_internal_type() == "DateTimeField"
-                else django_filters.DateFilter
-            )
+            kind = MomentFilter if field.get_internal_type() == "DateTimeField" else DayFilter
             filters[f"{name}__gte"] = kind(field_name=name, lookup_expr="gte", label=f"{name} on or after")
             filters[f"{name}__lt"] = kind(field_name=name, lookup_expr="lt", label=f"{name} before")
         return filters

@@ -19,6 +19,7 @@ from apps.notifications.services import email_queue
 
 from . import rows
 from .base import ApiView
+from .fields import MAX_ID
 from .permissions import RoleVerbPermission
 from .throttles import SendEmailThrottle
 
@@ -63,7 +64,7 @@ SendEmailAccepted = inline_serializer(
 def recipients_of(*, names: list, by) -> list[str]:
     """Each name (an id or an address) as the address of an active person `by` can see, or a 400 saying which."""
     people = rows.people(by).exclude(email="")
-    ids = [name for name in names if isinstance(name, int)]
+    ids = [name for name in names if isinstance(name, int) and -MAX_ID <= name <= MAX_ID]
     addresses = [name for name in names if isinstance(name, str)]
     condition = Q(pk__in=ids)
     for address in addresses:
