@@ -7,10 +7,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core.actors import writes
+from apps.core.saving import instance_save
+
+from .changes import history_reason
 from .choices import IncidentStatus
 from .models import IncidentTicket
 from .notifications import incident_notify_breach
-from .services import _save
 from .sla import incident_breaches
 
 logger = logging.getLogger(__name__)
@@ -28,8 +31,11 @@ def _untold_breaches(now: datetime) -> Q:
     )
 
 
-def incident_breach_scan(*, now: datetime | None = None, batch: int = SCAN_BATCH) -> int:
+@writes
+def incident_breach_scan(*, by, now: datetime | None = None, batch: int = SCAN_BATCH) -> int:
     """Tell the supervisors of every open incident whose clock has just breached; return the breaches told.
+
+    `by`: who runs the scan, the system account for the periodic task and the command.
 
     Safe to run twice at once (two beat runs overlapping, a task retried): the tickets are locked with SKIP
     LOCKED, so a second scan passes over what the first is handling, and each breach is marked on its ticket
@@ -51,10 +57,11 @@ def incident_breach_scan(*, now: datetime | None = None, batch: int = SCAN_BATCH
                 if getattr(incident, f"{clock}_breach_notified_at") is None
             ]
             for clock in clocks:
-                if not incident_notify_breach(incident=incident, clock=clock):
+                if not incident_notify_breach(incident=incident, clock=clock, by=by):
                     logger.warning("%s breached its %s clock: nobody supervises its location", incident, clock)
                 setattr(incident, f"{clock}_breach_notified_at", now)
                 told += 1
             if clocks:
-                _save(incident, reason=f"SLA breached ({', '.join(clocks)}): supervisors told")
+                reason = history_reason(f"SLA breached ({', '.join(clocks)}): supervisors told")
+                instance_save(instance=incident, by=by, reason=reason)
     return told

@@ -7,7 +7,8 @@
 
 Every message carries an idempotency key naming its event, so the same event queued twice (a retried
 task, two overlapping breach scans) is still one message. Messages are queued inside the caller's
-transaction and sent after it commits: a refused or rolled-back change tells nobody anything.
+transaction and sent after it commits: a refused or rolled-back change tells nobody anything. Queuing is
+a write like any other: `by` (whose change is told; the system account for the breach scan) is required.
 """
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.selectors import location_supervisors
-from apps.core.actors import system_user
+from apps.core.actors import is_system, writes
 from apps.notifications.services import email_queue
 
 from .choices import Severity
@@ -53,12 +54,13 @@ def _addresses(people) -> list[str]:
     return [person.email for person in people if (person.email or "").strip()]
 
 
+@writes
 def incident_notify_assigned(*, incident: IncidentTicket, by) -> None:
     """Tell the new assignee, unless they assigned it to themselves."""
     assignee = incident.assignee
-    if assignee is None or not assignee.email or getattr(by, "pk", None) == assignee.pk:
+    if assignee is None or not assignee.email or by.pk == assignee.pk:
         return
-    who = by.get_full_name() or by.get_username() if by is not None else "The portal"
+    who = "The portal" if is_system(by) else by.get_full_name() or by.get_username()
     email_queue(
         by=by,
         recipients=[assignee.email],
@@ -68,7 +70,8 @@ def incident_notify_assigned(*, incident: IncidentTicket, by) -> None:
     )
 
 
-def incident_notify_severe(*, incident: IncidentTicket) -> None:
+@writes
+def incident_notify_severe(*, incident: IncidentTicket, by) -> None:
     """Tell the location's supervisors of a SEV1/SEV2, once per ticket and severity."""
     if incident.severity not in SEVERE:
         return
@@ -76,7 +79,7 @@ def incident_notify_severe(*, incident: IncidentTicket) -> None:
     if not recipients:
         return
     email_queue(
-        by=system_user(),
+        by=by,
         recipients=recipients,
         subject=f"[{incident.severity}] {incident.reference} at {incident.facility}: {incident.title}",
         body="\n".join([f"A {incident.severity} incident needs attention.", "", *_facts(incident)]),
@@ -84,13 +87,14 @@ def incident_notify_severe(*, incident: IncidentTicket) -> None:
     )
 
 
-def incident_notify_resolved(*, incident: IncidentTicket) -> None:
+@writes
+def incident_notify_resolved(*, incident: IncidentTicket, by) -> None:
     """Tell the reporter their incident is resolved, with the resolution (once per resolution)."""
     reporter = incident.reporter
     if not reporter.email:
         return
     email_queue(
-        by=system_user(),
+        by=by,
         recipients=[reporter.email],
         subject=f"{incident.reference} resolved: {incident.title}",
         body="\n".join(
@@ -103,7 +107,8 @@ def incident_notify_resolved(*, incident: IncidentTicket) -> None:
 CLOCK_NAMES = {"response": "respond", "resolve": "resolve"}
 
 
-def incident_notify_breach(*, incident: IncidentTicket, clock: str) -> bool:
+@writes
+def incident_notify_breach(*, incident: IncidentTicket, clock: str, by) -> bool:
     """Tell the location's supervisors that `clock` ("response" or "resolve") has passed its due time.
 
     Keyed by the due time breached: a clock moved later (a severity change, time on hold) that breaches
@@ -114,7 +119,7 @@ def incident_notify_breach(*, incident: IncidentTicket, clock: str) -> bool:
     if not recipients:
         return False
     email_queue(
-        by=system_user(),
+        by=by,
         recipients=recipients,
         subject=f"SLA breached: {incident.reference} was due to {CLOCK_NAMES[clock]} by {_local(due_at, incident)}",
         body="\n".join(

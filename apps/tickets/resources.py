@@ -3,8 +3,23 @@
 Incident types are keyed by code; tickets by their human reference (INC-000123, SRV-000045). A ticket row
 without a reference opens a new ticket: the references of a file's new tickets are taken from the portal's
 counter in one block when they are written (`reference_allocate_block`), so a failed or previewed import
-leaves no gap. The rules are the tickets services' (`incident_validate`, `service_ticket_validate`): fields
-only the workflow sets are refused, SLA due times follow type, severity and start (`incident_refresh_due_times`).
+leaves no gap.
+
+An imported ticket is the tickets services in bulk, so a row obeys what the form obeys:
+
+- every related column (facility, incident type, reporter, requester, assignee) is looked up within the
+  importer's scope (`NaturalKeyWidget`), and the ticket a reference names too (`import_queryset`): one outside
+  it reads exactly like one that does not exist;
+- the rules are the services' (`rules.py`: `incident_validate`, `service_ticket_validate`): the SLA due times
+  follow type, severity and start (`incident_refresh_due_times`), and fields only the workflow sets are refused;
+  a cell naming the row a ticket already points at keeps it, wherever it is, as the change form does. A Status
+  column is accepted only where it says what the ticket already is: a status changes through the workflow's
+  steps (the list's actions), which ask for what a cell cannot give (a resolution, the surviving ticket, the
+  maintenance window) and check who takes them;
+- what follows a save follows each row written, through the same function as the form's
+  (`incident_announce`: the supervisors' SEV1/SEV2 alert, the assignee's e-mail), queued after the bulk write in
+  the import's transaction, so a preview or a failed import tells nobody;
+- history names the importer and the import job (the import's change context).
 """
 
 from decimal import Decimal, InvalidOperation
@@ -29,16 +44,18 @@ from apps.facilities.resources import CaseInsensitiveKeyMixin
 
 from .choices import IncidentStatus, ServiceCategory, ServicePriority, ServiceStatus, Severity
 from .models import INCIDENT_PREFIX, SERVICE_PREFIX, IncidentTicket, IncidentType, ServiceTicket
-from .services import (
+from .rules import (
+    NEW_REFERENCE,
     incident_fill_defaults,
     incident_refresh_due_times,
     incident_validate,
     service_ticket_validate,
     ticket_scope_owner,
 )
+from .services import incident_announce
 from .sla import SLA_CLOCK_FIELDS
 
-PENDING_REFERENCE = "(new)"  # a new ticket's reference until the block is allocated, just before the write
+ANNOUNCE_CHUNK = 1000  # written tickets read back per query to announce them
 
 
 class WholeNumberWidget(widgets.Widget):
@@ -143,8 +160,41 @@ class TicketResource(CaseInsensitiveKeyMixin, PortalResource):
             )
         return key
 
+    def import_instance(self, instance, row, **kwargs):
+        """A cell naming the row a ticket already points at keeps it, wherever that row is, as the form keeps it.
+
+        A ticket in the importer's scope may name someone outside it (a reporter based elsewhere): its own export
+        says so, and importing that file back must not fail on a value nobody changed. Any other key outside the
+        scope still reads "No person with employee id …", like a key that does not exist.
+        """
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            kept = {name for name in error.error_dict if self._names_current_row(instance, name, row)}
+            errors = {name: items for name, items in error.error_dict.items() if name not in kept}
+            if errors:
+                raise ValidationError(errors) from None
+
+    def _names_current_row(self, instance, name: str, row) -> bool:
+        if instance.pk is None:
+            return False
+        field = next((field for field in self._plan if field.name == name), None)
+        if field is None or not isinstance(field.widget, NaturalKeyWidget):
+            return False
+        current, value = getattr(instance, name), row[field.column]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # an ID typed as a number in a spreadsheet
+        cell = "" if value is None else str(value).strip()
+        return current is not None and str(getattr(current, field.widget.field)).casefold() == cell.casefold()
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # (id, the fields its row changed; None for a new ticket) of every ticket written, for `announce`
+        self._written: list[tuple[int, list[str] | None]] = []
+
     def init_instance(self, row=None):
-        return self._meta.model(reference=PENDING_REFERENCE)
+        # the counter gives the real reference just before the write (`bulk_create`)
+        return self._meta.model(reference=NEW_REFERENCE)
 
     def changed_fields(self, instance) -> list[str] | None:
         """The fields the row changes, by name; None for a new ticket (as the services take it)."""
@@ -152,6 +202,34 @@ class TicketResource(CaseInsensitiveKeyMixin, PortalResource):
             return None
         names = {field.attname: field.name for field in instance._meta.concrete_fields}
         return [names[attname] for attname in self.changed_attnames(instance)]
+
+    # --- what follows the write: the single path's announcements, once per row written -------------------------
+
+    def announce_queryset(self):
+        """The written tickets as `announce` reads them (related rows joined); None: nothing to announce."""
+        return None
+
+    def announce(self, ticket, changed: list[str] | None) -> None:
+        """Tell who must know of a ticket this import wrote, through the single path's own function."""
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        instance._import_changed = self.changed_fields(instance)
+        super().save_instance(instance, is_create, row, **kwargs)
+
+    def _note_written(self, batch) -> None:
+        if self.announce_queryset() is not None:
+            self._written.extend((ticket.pk, ticket._import_changed) for ticket in batch if ticket.pk is not None)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        written, self._written = self._written, []
+        if kwargs.get("dry_run", True) or result.has_errors() or result.has_validation_errors() or not written:
+            return  # a preview, or an import rolled back: nobody is told anything
+        # read back in chunks (one query each) rather than holding every row of a large file until the end
+        for start in range(0, len(written), ANNOUNCE_CHUNK):
+            changes = dict(written[start : start + ANNOUNCE_CHUNK])
+            for ticket in self.announce_queryset().filter(pk__in=changes).order_by("pk"):
+                self.announce(ticket, changes[ticket.pk])
 
     def scope_owner(self, instance):
         # as the tickets services have it: whoever reports (requests) a new ticket may open it at any facility
@@ -167,7 +245,14 @@ class TicketResource(CaseInsensitiveKeyMixin, PortalResource):
                 return
             for ticket, reference in zip(self.create_instances, references, strict=True):
                 ticket.reference = reference
+        batch = list(self.create_instances)
         super().bulk_create(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
+        self._note_written(batch)
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        batch = list(self.update_instances)
+        super().bulk_update(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
+        self._note_written(batch)
 
 
 class IncidentTicketResource(TicketResource):
@@ -276,6 +361,12 @@ class IncidentTicketResource(TicketResource):
 
     def get_bulk_update_fields(self):
         return [*super().get_bulk_update_fields(), *SLA_CLOCK_FIELDS]
+
+    def announce_queryset(self):
+        return IncidentTicket.objects.select_related("facility__location", "assignee", "incident_type")
+
+    def announce(self, ticket, changed):
+        incident_announce(incident=ticket, changed=changed, by=self.user)
 
 
 class ServiceTicketResource(TicketResource):

@@ -6,12 +6,16 @@ table, checks and history as the incident workflow (`transitions.py`).
 
 from django.db import transaction
 
-from apps.scheduling.choices import EventKind, EventStatus
-from apps.scheduling.selectors import scheduled_events_visible_to
+from apps.core.actors import writes
+from apps.core.saving import instance_save
+from apps.core.scope import visible_rows
+from apps.scheduling.models import ScheduledEvent
 
+from .changes import history_reason, ticket_copy_state
 from .choices import ServiceStatus
 from .models import ServiceTicket
-from .services import _copy_state, _save, _validate, ticket_note_add
+from .rules import maintenance_window_problem, person_label, ticket_assignee_problem
+from .services import ticket_note_add
 from .transitions import Transition, WorkflowError, check_supervisor, check_transition, transition_table
 
 OPEN = tuple(ServiceStatus.open_values())
@@ -55,29 +59,25 @@ def _move(ticket: ServiceTicket, name: str, *, by, reason: str, change=None) -> 
         if change is not None:
             change(current)
         current.status = transition.target
-        _validate(current)
-        _save(current, by=by, reason=reason)
-    _copy_state(source=current, target=ticket)
+        _finish(current, by=by, reason=reason)
+    ticket_copy_state(source=current, target=ticket)
     return ticket
 
 
+def _finish(current: ServiceTicket, *, by, reason: str) -> None:
+    current.full_clean()
+    instance_save(instance=current, by=by, reason=history_reason(reason))
+
+
+@writes
 def service_ticket_schedule(*, ticket: ServiceTicket, event, by) -> ServiceTicket:
     """Open (or re-scheduled) → scheduled in the maintenance window `event`, at the ticket's location."""
     if event is None:
         raise WorkflowError({"scheduled_event": "Pick the maintenance window the work is done in."}, code="required")
-    if event.status == EventStatus.CANCELLED:
-        raise WorkflowError({"scheduled_event": f"“{event}” is cancelled."}, code="invalid")
-    if event.facility.location_id != ticket.facility.location_id:
-        raise WorkflowError(
-            {"scheduled_event": f"“{event}” is at {event.facility.location}, not at {ticket.facility.location}."},
-            code="invalid",
-        )
-    if event.kind != EventKind.MAINTENANCE:
-        raise WorkflowError(
-            {"scheduled_event": f"“{event}” is a {event.get_kind_display().lower()}, not a maintenance window."},
-            code="invalid",
-        )
-    if by is not None and not scheduled_events_visible_to(user=by).filter(pk=event.pk).exists():
+    problem = maintenance_window_problem(ticket=ticket, event=event)
+    if problem:
+        raise WorkflowError({"scheduled_event": problem}, code="invalid")
+    if not visible_rows(ScheduledEvent.objects.filter(pk=event.pk), user=by).exists():
         raise WorkflowError({"scheduled_event": f"“{event}” is not an event you can see."}, code="invalid")
 
     def link(current):
@@ -86,39 +86,43 @@ def service_ticket_schedule(*, ticket: ServiceTicket, event, by) -> ServiceTicke
     return _move(ticket, "schedule", by=by, reason=f"Scheduled in “{event}”", change=link)
 
 
+@writes
 def service_ticket_start(*, ticket: ServiceTicket, by) -> ServiceTicket:
     return _move(ticket, "start", by=by, reason="Work started")
 
 
+@writes
 def service_ticket_wait(*, ticket: ServiceTicket, by, reason: str = "") -> ServiceTicket:
     """In progress → waiting (for parts, access, a supplier); the reason, when given, goes in the journal."""
     why = (reason or "").strip()
     _move(ticket, "wait", by=by, reason=f"Waiting: {why}" if why else "Waiting")
     if why:
-        ticket_note_add(ticket=ticket, author=by, text=f"Waiting: {why}")
+        ticket_note_add(ticket=ticket, text=f"Waiting: {why}", by=by)
     return ticket
 
 
+@writes
 def service_ticket_resume(*, ticket: ServiceTicket, by) -> ServiceTicket:
     return _move(ticket, "resume", by=by, reason="Work resumed")
 
 
+@writes
 def service_ticket_complete(*, ticket: ServiceTicket, by) -> ServiceTicket:
     return _move(ticket, "complete", by=by, reason="Done")
 
 
+@writes
 def service_ticket_cancel(*, ticket: ServiceTicket, by, reason: str = "") -> ServiceTicket:
     why = (reason or "").strip()
     _move(ticket, "cancel", by=by, reason=f"Cancelled: {why}" if why else "Cancelled")
     if why:
-        ticket_note_add(ticket=ticket, author=by, text=f"Cancelled: {why}")
+        ticket_note_add(ticket=ticket, text=f"Cancelled: {why}", by=by)
     return ticket
 
 
+@writes
 def service_ticket_assign(*, ticket: ServiceTicket, assignee, by) -> ServiceTicket:
-    """Give an open service ticket to `assignee` (supervisors of its location)."""
-    from apps.accounts.selectors import users_visible_to
-
+    """Give an open service ticket to `assignee` (supervisors of its location): an active person `by` can see."""
     if assignee is None:
         raise WorkflowError({"assignee": "Pick who should handle it."}, code="required")
     with transaction.atomic():
@@ -129,12 +133,14 @@ def service_ticket_assign(*, ticket: ServiceTicket, assignee, by) -> ServiceTick
                 code="invalid_transition",
             )
         check_supervisor(current, by=by, permission=CHANGE_PERMISSION, doing="assign")
-        if not assignee.is_active or (by is not None and not users_visible_to(user=by).filter(pk=assignee.pk).exists()):
-            raise WorkflowError({"assignee": f"{assignee} is not an active person of your locations."}, code="invalid")
+        problem = ticket_assignee_problem(assignee=assignee, by=by)
+        if problem:
+            raise WorkflowError({"assignee": problem}, code="invalid")
         if current.assignee_id == assignee.pk:
-            raise WorkflowError(f"{current.reference} is already assigned to {assignee}.", code="unchanged")
+            raise WorkflowError(
+                f"{current.reference} is already assigned to {person_label(assignee)}.", code="unchanged"
+            )
         current.assignee = assignee
-        _validate(current)
-        _save(current, by=by, reason=f"Assigned to {assignee.get_full_name() or assignee}")
-    _copy_state(source=current, target=ticket)
+        _finish(current, by=by, reason=f"Assigned to {person_label(assignee)}")
+    ticket_copy_state(source=current, target=ticket)
     return ticket

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
+from apps.core.actors import is_system
 from apps.core.scope import is_live, location_in_scope, sees_everything
 
 
@@ -33,9 +34,11 @@ def transition_table(*transitions: Transition) -> dict[str, Transition]:
 
 
 def is_supervisor_of(user, ticket, *, permission: str) -> bool:
-    """Administrators, and whoever holds `permission` (a supervisor's role) and covers the ticket's location."""
-    if user is None or getattr(user, "is_system_account", False):
-        return True  # the portal itself (tasks, commands)
+    """Administrators, the portal's own account (tasks, commands), and whoever holds `permission` (a
+    supervisor's role) and covers the ticket's location. Nobody else: no actor at all (`None`) is nobody's
+    supervisor, so a forgotten `by` fails closed."""
+    if is_system(user):
+        return True
     if sees_everything(user):
         return True
     return is_live(user) and user.has_perm(permission) and location_in_scope(user, ticket.facility.location)

@@ -11,14 +11,17 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.selectors import users_visible_to
+from apps.core.actors import writes
+from apps.core.saving import instance_save
+from apps.core.scope import visible_rows
 from apps.scheduling.selectors import on_call_at
 
+from .changes import history_reason, ticket_copy_state
 from .choices import IncidentStatus, Severity
 from .models import IncidentTicket, TicketNote
-from .notifications import incident_notify_assigned, incident_notify_resolved
-from .selectors import incidents_visible_to
-from .services import _copy_state, _save, _validate, incident_refresh_due_times, incident_update, ticket_note_add
+from .notifications import incident_notify_resolved
+from .rules import incident_refresh_due_times, person_label, ticket_assignee_problem
+from .services import incident_announce, incident_update, ticket_note_add
 from .transitions import Transition, WorkflowError, check_supervisor, check_transition, transition_table
 
 OPEN = tuple(IncidentStatus.open_values())
@@ -74,9 +77,9 @@ def _locked(incident: IncidentTicket) -> IncidentTicket:
 
 
 def _finish(current: IncidentTicket, target: IncidentTicket, *, by, reason: str) -> IncidentTicket:
-    _validate(current)
-    _save(current, by=by, reason=reason)
-    _copy_state(source=current, target=target)
+    current.full_clean()
+    instance_save(instance=current, by=by, reason=history_reason(reason))
+    ticket_copy_state(source=current, target=target)
     return target
 
 
@@ -110,16 +113,19 @@ def _acknowledging(now: datetime | None):
     return stamp
 
 
+@writes
 def incident_acknowledge(*, incident: IncidentTicket, by, now: datetime | None = None) -> IncidentTicket:
     """New → triaged: someone has looked at it; the response clock stops."""
     return _step(incident, "acknowledge", by=by, reason="Acknowledged", change=_acknowledging(now))
 
 
+@writes
 def incident_start(*, incident: IncidentTicket, by, now: datetime | None = None) -> IncidentTicket:
     """New or triaged → in progress (acknowledging it too, if nobody had)."""
     return _step(incident, "start", by=by, reason="Work started", change=_acknowledging(now))
 
 
+@writes
 def incident_hold(*, incident: IncidentTicket, by, now: datetime | None = None) -> IncidentTicket:
     """In progress → on hold: the resolve clock stops until work resumes."""
 
@@ -129,6 +135,7 @@ def incident_hold(*, incident: IncidentTicket, by, now: datetime | None = None) 
     return _step(incident, "hold", by=by, reason="Put on hold", change=pause)
 
 
+@writes
 def incident_resume(*, incident: IncidentTicket, by, now: datetime | None = None) -> IncidentTicket:
     """On hold → in progress: the resolve due time moves later by the time spent on hold."""
     with transaction.atomic():
@@ -141,6 +148,7 @@ def incident_resume(*, incident: IncidentTicket, by, now: datetime | None = None
         return _finish(current, incident, by=by, reason=f"Work resumed after {_duration(held)} on hold")
 
 
+@writes
 def incident_resolve(
     *,
     incident: IncidentTicket,
@@ -167,10 +175,11 @@ def incident_resolve(
             current.off_air_seconds = off_air_minutes * 60
         current.status = transition.target
         _finish(current, incident, by=by, reason="Resolved")
-        incident_notify_resolved(incident=current)
+        incident_notify_resolved(incident=current, by=by)
     return incident
 
 
+@writes
 def incident_close(*, incident: IncidentTicket, by, now: datetime | None = None) -> IncidentTicket:
     """Resolved → closed (supervisors): the ticket becomes read-only."""
 
@@ -180,6 +189,7 @@ def incident_close(*, incident: IncidentTicket, by, now: datetime | None = None)
     return _step(incident, "close", by=by, reason="Closed", change=stamp)
 
 
+@writes
 def incident_reopen(*, incident: IncidentTicket, by, reason: str = "") -> IncidentTicket:
     """Resolved or closed → in progress (supervisors). The resolution text stays until it is resolved again."""
     with transaction.atomic():
@@ -190,10 +200,11 @@ def incident_reopen(*, incident: IncidentTicket, by, reason: str = "") -> Incide
         why = (reason or "").strip()
         _finish(current, incident, by=by, reason=f"Reopened: {why}" if why else "Reopened")
         if why:
-            ticket_note_add(ticket=current, author=by, text=f"Reopened: {why}")
+            ticket_note_add(ticket=current, text=f"Reopened: {why}", by=by)
     return incident
 
 
+@writes
 def incident_mark_duplicate(*, incident: IncidentTicket, of: IncidentTicket, by) -> IncidentTicket:
     """Open → duplicate of `of` (supervisors): its notes move to `of`, and a note on each names the other.
 
@@ -220,22 +231,21 @@ def incident_mark_duplicate(*, incident: IncidentTicket, of: IncidentTicket, by)
         moved = list(TicketNote.objects.filter(incident=current))
         for note in moved:
             note.incident = survivor
-            _save(note, by=by, reason=f"Moved from {current.reference} (duplicate)")
+            instance_save(instance=note, by=by, reason=history_reason(f"Moved from {current.reference} (duplicate)"))
         followers = list(IncidentTicket.objects.select_for_update().filter(duplicate_of=current))
         for follower in followers:
             follower.duplicate_of = survivor
-            _save(follower, by=by, reason=f"{current.reference} was merged into {survivor.reference}")
+            reason = history_reason(f"{current.reference} was merged into {survivor.reference}")
+            instance_save(instance=follower, by=by, reason=reason)
 
         current.status = transition.target
         current.duplicate_of = survivor
         current.on_hold_since = None
         _finish(current, incident, by=by, reason=f"Duplicate of {survivor.reference}")
         notes = f"{len(moved)} note{'s' if len(moved) != 1 else ''}"
+        ticket_note_add(ticket=current, text=f"Marked duplicate of {survivor.reference}; {notes} moved there.", by=by)
         ticket_note_add(
-            ticket=current, author=by, text=f"Marked duplicate of {survivor.reference}; {notes} moved there."
-        )
-        ticket_note_add(
-            ticket=survivor, author=by, text=f"{current.reference} marked duplicate of this ticket; {notes} moved here."
+            ticket=survivor, text=f"{current.reference} marked duplicate of this ticket; {notes} moved here.", by=by
         )
     return incident
 
@@ -254,13 +264,14 @@ def _check_survivor(survivor: IncidentTicket, *, by) -> None:
             },
             code="invalid",
         )
-    if by is not None and not incidents_visible_to(user=by).filter(pk=survivor.pk).exists():
+    if not visible_rows(IncidentTicket.objects.filter(pk=survivor.pk), user=by).exists():
         raise WorkflowError({"duplicate_of": f"{survivor.reference} is not a ticket you can see."}, code="invalid")
 
 
 # --- assignment and severity --------------------------------------------------------------------------------------
 
 
+@writes
 def incident_assign(*, incident: IncidentTicket, assignee, by, now: datetime | None = None) -> IncidentTicket:
     """Give an open ticket to `assignee` (supervisors). A new ticket assigned is triaged: its response clock stops.
 
@@ -273,23 +284,23 @@ def incident_assign(*, incident: IncidentTicket, assignee, by, now: datetime | N
         current = _locked(incident)
         _check_open(current, doing="be assigned")
         check_supervisor(current, by=by, permission=CHANGE_PERMISSION, doing="assign")
-        if not assignee.is_active:
-            raise WorkflowError({"assignee": f"{_name(assignee)} is no longer active."}, code="invalid")
-        if by is not None and not users_visible_to(user=by).filter(pk=assignee.pk).exists():
-            raise WorkflowError(
-                {"assignee": f"{_name(assignee)} is not one of the people of your locations."}, code="invalid"
-            )
+        problem = ticket_assignee_problem(assignee=assignee, by=by)
+        if problem:
+            raise WorkflowError({"assignee": problem}, code="invalid")
         if current.assignee_id == assignee.pk:
-            raise WorkflowError(f"{current.reference} is already assigned to {_name(assignee)}.", code="unchanged")
+            raise WorkflowError(
+                f"{current.reference} is already assigned to {person_label(assignee)}.", code="unchanged"
+            )
         current.assignee = assignee
         if current.status == IncidentStatus.NEW:
             current.status = IncidentStatus.TRIAGED
             current.acknowledged_at = current.acknowledged_at or now or timezone.now()
-        _finish(current, incident, by=by, reason=f"Assigned to {_name(assignee)}")
-        incident_notify_assigned(incident=current, by=by)
+        _finish(current, incident, by=by, reason=f"Assigned to {person_label(assignee)}")
+        incident_announce(incident=current, changed=["assignee"], by=by)
     return incident
 
 
+@writes
 def incident_assign_on_call(*, incident: IncidentTicket, by, at: datetime | None = None) -> IncidentTicket:
     """Assign to whoever is on a published shift at the ticket's facility now; refuse, saying so, if nobody is."""
     moment = at or timezone.now()
@@ -304,6 +315,7 @@ def incident_assign_on_call(*, incident: IncidentTicket, by, at: datetime | None
     return incident_assign(incident=incident, assignee=shift.user, by=by, now=moment)
 
 
+@writes
 def incident_set_severity(*, incident: IncidentTicket, severity: str, by) -> IncidentTicket:
     """Change an open ticket's severity (supervisors): the SLA clocks move; a rise to SEV1/SEV2 is e-mailed."""
     if severity not in Severity.values:
@@ -315,7 +327,7 @@ def incident_set_severity(*, incident: IncidentTicket, severity: str, by) -> Inc
         if current.severity == severity:
             raise WorkflowError(f"{current.reference} is already {severity}.", code="unchanged")
         incident_update(incident=current, severity=severity, by=by)  # moves the clocks, tells of a SEV1/SEV2
-    _copy_state(source=current, target=incident)
+    ticket_copy_state(source=current, target=incident)
     return incident
 
 
@@ -326,10 +338,6 @@ def _check_open(incident: IncidentTicket, *, doing: str) -> None:
             f"{incident.reference} is “{incident.get_status_display()}”: only an open ticket can {doing}.",
             code="invalid_transition",
         )
-
-
-def _name(person) -> str:
-    return person.get_full_name() or person.get_username()
 
 
 def _duration(held: timedelta) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.audit.history import change_context
 from apps.audit.models import ActivityEntry
+from apps.core.actors import system_user
 from apps.tickets.models import IncidentTicket
 from apps.tickets.services import incident_update
 from tests.factories import FacilityFactory, IncidentTicketFactory, UserFactory
@@ -35,8 +36,9 @@ def history_url(entry: ActivityEntry) -> str:
 @pytest.fixture
 def incidents(supervisor, mcr, paris_studio, sam):
     """One incident in the supervisor's scope and one outside it, each logged then edited by Sam."""
-    ours = IncidentTicketFactory(facility=mcr, title="Encoder down in London")
-    theirs = IncidentTicketFactory(facility=paris_studio, title="Encoder down in Paris")
+    # Sam reported both: a ticket is changed only by someone who sees it
+    ours = IncidentTicketFactory(facility=mcr, title="Encoder down in London", reporter=sam)
+    theirs = IncidentTicketFactory(facility=paris_studio, title="Encoder down in Paris", reporter=sam)
     with change_context(user=sam, reason="Triage", request_id="req-triage"):
         incident_update(incident=ours, by=sam, title="Encoders down in London")
         incident_update(incident=theirs, by=sam, title="Encoders down in Paris")
@@ -142,7 +144,7 @@ def test_query_count_does_not_grow_with_rows(login, request, reader, mcr, paris_
         for n in range(count // 2):
             IncidentTicketFactory(facility=mcr if n % 2 else paris_studio)  # creating writes one entry...
             incident = IncidentTicket.objects.order_by("-pk").first()
-            incident_update(incident=incident, by=None, title=f"Changed {n}")  # ...changing another
+            incident_update(incident=incident, by=system_user(), title=f"Changed {n}")  # ...changing another
 
     add_changes(10)
     client.get(ACTIVITY)  # warm caches (content types, session)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.audit.diffs import local_moment
 from apps.audit.models import ActivityEntry
+from apps.core.actors import system_user
 from apps.scheduling.choices import EventKind
 from apps.scheduling.models import Shift
 from apps.scheduling.services import scheduled_event_create, scheduled_event_update, shift_create, shift_update
@@ -185,7 +186,7 @@ def test_a_revert_refused_only_when_saving_shows_the_reason_not_a_500(
 
 def test_an_auditor_reads_history_but_has_no_revert_button_and_a_revert_is_refused(login, auditor, mcr):
     incident = IncidentTicketFactory(facility=mcr, title="Encoder down")
-    incident_update(incident=incident, by=None, title="Encoder and mux down")
+    incident_update(incident=incident, by=system_user(), title="Encoder and mux down")
     first = incident.history.earliest("history_date")
     rows_before = incident.history.count()
     client = login(auditor)
@@ -206,7 +207,7 @@ def test_an_auditor_reads_history_but_has_no_revert_button_and_a_revert_is_refus
 
 def test_a_revert_outside_the_supervisors_scope_is_404(login, supervisor, paris_studio):
     incident = IncidentTicketFactory(facility=paris_studio, title="Encoder down")
-    incident_update(incident=incident, by=None, title="Encoder and mux down")
+    incident_update(incident=incident, by=system_user(), title="Encoder and mux down")
     first = incident.history.earliest("history_date")
 
     response = login(supervisor).post(version_url(incident, first), {"title": "Encoder down", "_save": "Revert"})

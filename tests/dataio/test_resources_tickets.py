@@ -7,15 +7,19 @@ from zoneinfo import ZoneInfo
 import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
+from apps.core.actors import system_user
 from apps.dataio.models import ImportJob
 from apps.dataio.services import import_dataset
 from apps.tickets.choices import IncidentStatus, ServiceCategory, ServicePriority, ServiceStatus, Severity
 from apps.tickets.models import IncidentTicket, IncidentType, ServiceTicket
 from apps.tickets.resources import IncidentTicketResource, IncidentTypeResource, ServiceTicketResource
 from apps.tickets.services import incident_create, service_ticket_create
-from tests.factories import FacilityFactory, IncidentTypeFactory, LocationFactory
+from apps.timesheets.models import TimeEntry
+from apps.timesheets.resources import TimeEntryResource
+from tests.factories import FacilityFactory, IncidentTypeFactory, LocationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -216,7 +220,12 @@ def test_an_incident_update_changes_the_columns_present_and_moves_the_sla(report
 
 def test_bad_incident_rows_name_row_column_and_reason_and_nothing_is_written(reported, outage, mcr, root):
     closed = incident_create(
-        title="Old fault", incident_type=outage, facility=mcr, reporter=reported.reporter, occurred_at=OCCURRED
+        title="Old fault",
+        incident_type=outage,
+        facility=mcr,
+        reporter=reported.reporter,
+        occurred_at=OCCURRED,
+        by=system_user(),
     )
     IncidentTicket.objects.filter(pk=closed.pk).update(status=IncidentStatus.CLOSED)
     future = datetime.now(LONDON) + timedelta(days=2)
@@ -234,7 +243,9 @@ def test_bad_incident_rows_name_row_column_and_reason_and_nothing_is_written(rep
     assert [str(error) for error in outcome.errors] == [
         "Row 3, Reference: There is no incident ticket INC-999999. Leave “Reference” empty to open a new one: "
         "the portal gives it its reference.",
-        "Row 4, Status: Status cannot be edited directly; the portal sets it, or the ticket workflow changes it.",
+        "Row 4, Status: Status changes only through the incident workflow: select the incidents in the incident list "
+        "and pick the step among its actions (Acknowledge, Start work, Resolve…, Close…), or take it on the "
+        "incident's page.",
         "Row 5, Occurred: An incident cannot have occurred in the future.",
         "Row 6, Incident Type: No incident type with code “nope”.",
         f"Row 7: {closed.reference} is closed; reopen it to change it.",
@@ -338,7 +349,9 @@ def test_service_tickets_are_opened_with_references_and_labels_in_any_case(mcr, 
 
 
 def test_a_service_ticket_update_changes_the_columns_present_only(mcr, alex, root):
-    ticket = service_ticket_create(title="Replace lens", facility=mcr, requested_by=alex, description="Cam 2")
+    ticket = service_ticket_create(
+        title="Replace lens", facility=mcr, requested_by=alex, description="Cam 2", by=system_user()
+    )
     outcome = run(ServiceTicketResource, [ticket.reference, "high"], headers=["Reference", "Priority"], user=root)
     assert counts(outcome) == (0, 1, 0, [])
     ticket.refresh_from_db()
@@ -347,7 +360,7 @@ def test_a_service_ticket_update_changes_the_columns_present_only(mcr, alex, roo
 
 
 def test_bad_service_ticket_rows_name_row_column_and_reason_and_nothing_is_written(mcr, alex, root):
-    ticket = service_ticket_create(title="Replace lens", facility=mcr, requested_by=alex)
+    ticket = service_ticket_create(title="Replace lens", facility=mcr, requested_by=alex, by=system_user())
     outcome = run(
         ServiceTicketResource,
         ["", "Fix door", "LON-MCR1", "Done", "E10001", ""],
@@ -358,7 +371,9 @@ def test_bad_service_ticket_rows_name_row_column_and_reason_and_nothing_is_writt
     )
     assert [str(error) for error in outcome.errors] == [
         "Row 2, Status: A new service ticket starts as “Open”; the ticket workflow changes its status after that.",
-        "Row 3, Status: Status cannot be edited directly; the portal sets it, or the ticket workflow changes it.",
+        "Row 3, Status: Status changes only through the service ticket workflow: select the tickets in the service "
+        "ticket list and pick the step among its actions (Schedule…, Start work, Complete, Cancel…), or take it on "
+        "the ticket's page.",
         "Row 4: Same Reference as row 3: a file may name each service ticket once.",
     ]
     assert ServiceTicket.objects.count() == 1
@@ -390,3 +405,174 @@ def test_incidents_through_the_console_get_their_references_on_confirm_only(root
     incident = IncidentTicket.objects.get()
     assert incident.reference == "INC-000001"  # the preview's number was rolled back with it
     assert incident.history.get().history_user == root
+
+
+# --- a row outside the importer's scope reads exactly like a row that does not exist ------------------------------
+#
+# The supervisor covers London HQ only. For each column that names another row, a file naming a row that exists
+# elsewhere (Paris) and a file naming one that exists nowhere get the same sentence, in the preview and at the
+# confirm, and nothing is written.
+
+
+@pytest.fixture
+def paris(paris_studio, outage):
+    """A Paris engineer, and a ticket of each kind at Paris reported by them: all outside the supervisor's scope."""
+    engineer = UserFactory(
+        first_name="Pia", last_name="Roux", employee_id="E20001", home_location=paris_studio.location
+    )
+    incident = incident_create(
+        title="Paris fault",
+        incident_type=outage,
+        facility=paris_studio,
+        reporter=engineer,
+        occurred_at=OCCURRED,
+        by=system_user(),
+    )
+    ticket = service_ticket_create(title="Paris lamp", facility=paris_studio, requested_by=engineer, by=system_user())
+    return {"incident": incident, "service": ticket}
+
+
+def new_incident(**cells):
+    values = {
+        "Title": "Fault",
+        "Incident Type": "outage",
+        "Facility": "LON-MCR1",
+        "Reporter": "E10001",
+        "Assignee": "E10002",
+        "Occurred": "2025-07-01 06:00",
+    } | cells
+    return list(values), list(values.values())
+
+
+def new_service_ticket(**cells):
+    values = {"Title": "Lamp", "Facility": "LON-MCR1", "Requested By": "E10001", "Assignee": "E10002"} | cells
+    return list(values), list(values.values())
+
+
+def preview_and_confirm(resource_class, headers, row, user):
+    """The import twice, as the console runs it: the preview, then the confirm; the errors of each."""
+    dataset = tablib.Dataset(row, headers=headers)
+    return [
+        [
+            str(error)
+            for error in import_dataset(
+                resource_class=resource_class, dataset=dataset, by=user, dry_run=dry_run, reason="Test"
+            ).errors
+        ]
+        for dry_run in (True, False)
+    ]
+
+
+ELSEWHERE_AND_NOWHERE = [
+    # resource, column, the row's cells, key outside scope, key that does not exist, the sentence
+    (IncidentTicketResource, "Facility", new_incident, "PAR-STU", "XX-NONE", "No facility with code “{}”."),
+    (IncidentTicketResource, "Reporter", new_incident, "E20001", "E99999", "No person with employee id “{}”."),
+    (IncidentTicketResource, "Assignee", new_incident, "E20001", "E99999", "No person with employee id “{}”."),
+    (ServiceTicketResource, "Facility", new_service_ticket, "PAR-STU", "XX-NONE", "No facility with code “{}”."),
+    (ServiceTicketResource, "Requested By", new_service_ticket, "E20001", "E99999", "No person with employee id “{}”."),
+    (ServiceTicketResource, "Assignee", new_service_ticket, "E20001", "E99999", "No person with employee id “{}”."),
+]
+
+
+@pytest.mark.parametrize(
+    "resource_class, column, cells, elsewhere, nowhere, sentence",
+    ELSEWHERE_AND_NOWHERE,
+    ids=[f"{case[0].__name__}-{case[1]}" for case in ELSEWHERE_AND_NOWHERE],
+)
+def test_a_related_row_outside_scope_reads_like_one_that_does_not_exist(
+    resource_class, column, cells, elsewhere, nowhere, sentence, paris, mcr, alex, sam, supervisor
+):
+    before = (IncidentTicket.objects.count(), ServiceTicket.objects.count(), IncidentTicket.history.count())
+    for key in (elsewhere, nowhere):
+        headers, row = cells(**{column: key})
+        refusal = f"Row 2, {column}: {sentence.format(key)}"
+        assert preview_and_confirm(resource_class, headers, row, supervisor) == [[refusal], [refusal]]
+    assert (IncidentTicket.objects.count(), ServiceTicket.objects.count(), IncidentTicket.history.count()) == before
+
+    headers, row = cells()  # the same row naming rows in scope is imported
+    assert preview_and_confirm(resource_class, headers, row, supervisor) == [[], []]
+
+
+@pytest.mark.parametrize("kind, missing", [("incident", "INC-999999"), ("service", "SRV-999999")])
+def test_a_ticket_outside_scope_reads_like_one_that_does_not_exist(paris, supervisor, kind, missing):
+    resource_class = IncidentTicketResource if kind == "incident" else ServiceTicketResource
+    noun = "incident ticket" if kind == "incident" else "service ticket"
+    existing = paris[kind]
+    for reference in (existing.reference, missing):
+        sentence = (
+            f"Row 2, Reference: There is no {noun} {reference}. Leave “Reference” empty to open a new one: the portal "
+            "gives it its reference."
+        )
+        errors = preview_and_confirm(resource_class, ["Reference", "Title"], [reference, "Taken over"], supervisor)
+        assert errors == [[sentence], [sentence]]
+    existing.refresh_from_db()
+    assert existing.title != "Taken over" and existing.history.count() == 1
+
+
+@pytest.mark.parametrize(
+    "column, kind, missing", [("Incident", "incident", "INC-999999"), ("Service Ticket", "service", "SRV-999999")]
+)
+def test_a_linked_ticket_outside_scope_reads_like_one_that_does_not_exist(
+    paris, supervisor, alex, column, kind, missing
+):
+    """A time entry names the incident or service ticket it was spent on: the tickets' own scope decides."""
+    noun = "incident" if kind == "incident" else "service ticket"
+    headers = ["Employee ID", "Work Date", "Activity", "Minutes", column]
+    activity = "Incident" if kind == "incident" else "Service"
+    for reference in (paris[kind].reference, missing):
+        row = ["E10001", "2025-07-01", activity, "30", reference]
+        errors = preview_and_confirm(TimeEntryResource, headers, row, supervisor)
+        assert errors == [[f"Row 2, {column}: No {noun} with reference “{reference}”."]] * 2
+    assert not TimeEntry.objects.exists()
+
+
+@pytest.fixture
+def roles(db):
+    call_command("load_reference_data", verbosity=0)
+
+
+def test_the_console_preview_of_a_ticket_outside_scope_is_that_of_a_missing_one(client, roles, supervisor, paris):
+    client.force_login(supervisor)
+    pages = []
+    for reference in (paris["incident"].reference, "INC-999999"):
+        data = f"Reference,Title\n{reference},Taken over\n"
+        upload = SimpleUploadedFile("incidents.csv", data.encode(), content_type="text/csv")
+        response = client.post(reverse("admin:tickets_incidentticket_import"), {"import_file": upload})
+        assert response.status_code == 200
+        pages.append(response.context["job_errors"])
+    assert pages[0] == [
+        {
+            "row": 2,
+            "column": "Reference",
+            "message": f"There is no incident ticket {paris['incident'].reference}. Leave “Reference” empty to open "
+            "a new one: the portal gives it its reference.",
+        }
+    ]
+    assert [error["message"].replace("INC-999999", paris["incident"].reference) for error in pages[1]] == [
+        pages[0][0]["message"]
+    ]
+
+
+def test_a_ticket_keeps_the_row_it_names_outside_scope_as_its_form_does(outage, mcr, alex, supervisor, paris_studio):
+    """A London incident reported by an engineer based in Paris: its export names them, and imports back."""
+    visitor = UserFactory(first_name="Pia", last_name="Roux", employee_id="E20001", home_location=paris_studio.location)
+    other = UserFactory(employee_id="E20002", home_location=paris_studio.location)
+    incident = incident_create(
+        title="Fault", incident_type=outage, facility=mcr, reporter=visitor, occurred_at=OCCURRED, by=system_user()
+    )
+    exported = IncidentTicketResource().export(IncidentTicket.objects.all())
+    exported_row = dict(zip(exported.headers, exported[0], strict=True))
+    assert exported_row["Reporter"] == "E20001"
+
+    edited = {**exported_row, "Title": "Fault, again"}
+    outcome = run(IncidentTicketResource, list(edited.values()), headers=list(edited), user=supervisor)
+    assert counts(outcome) == (0, 1, 0, [])
+    incident.refresh_from_db()
+    assert (incident.title, incident.reporter) == ("Fault, again", visitor)
+
+    moved = {**edited, "Assignee": "E20001"}  # the same person, where nobody was: a change, refused as unknown
+    outcome = run(IncidentTicketResource, list(moved.values()), headers=list(moved), user=supervisor)
+    assert counts(outcome)[3] == ["Row 2, Assignee: No person with employee id “E20001”."]
+    swapped = {**edited, "Reporter": other.employee_id}
+    outcome = run(IncidentTicketResource, list(swapped.values()), headers=list(swapped), user=supervisor)
+    assert counts(outcome)[3] == ["Row 2, Reporter: No person with employee id “E20002”."]

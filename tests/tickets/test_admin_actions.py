@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from apps.core.actors import system_user
 from apps.core.roles import Role
 from apps.tickets.choices import IncidentStatus
 from apps.tickets.models import IncidentTicket, TicketNote
@@ -37,6 +38,7 @@ def make(outage, mcr, alex):
             facility=facility,
             reporter=alex,
             occurred_at=timezone.now() - timedelta(hours=1),
+            by=system_user(),
         )
         moment = timezone.now() - timedelta(minutes=30)
         changes = {"status": status, **fields}
@@ -170,7 +172,7 @@ def test_bulk_steps_with_people_and_tickets_to_pick(lead_client, supervisor, mak
 
     # duplicate of…: the notes of each duplicate move to the survivor; the survivor itself is skipped
     survivor, copy = make(IncidentStatus.TRIAGED), make()
-    ticket_note_add(ticket=copy, author=alex, text="Seen on the gallery monitor.")
+    ticket_note_add(ticket=copy, by=alex, text="Seen on the gallery monitor.")
     response = run_bulk(lead_client, INCIDENTS, "mark_duplicate", [copy, survivor], duplicate_of=survivor.pk)
     shown = messages_of(lead_client)
     assert shown == [

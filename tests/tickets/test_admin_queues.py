@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.actors import system_user
 from apps.tickets.choices import IncidentStatus, Severity
 from apps.tickets.models import IncidentTicket
 from apps.tickets.services import incident_create
@@ -43,6 +44,7 @@ def make(outage, mcr, alex):
             reporter=alex,
             severity=severity,
             occurred_at=timezone.now() - timedelta(minutes=minutes_ago),
+            by=system_user(),
         )
         if status != IncidentStatus.NEW:
             fields.setdefault("acknowledged_at", incident.occurred_at + timedelta(minutes=1))

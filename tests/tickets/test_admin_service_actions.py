@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.core.actors import system_user
 from apps.scheduling.choices import EventKind, EventStatus
 from apps.tickets.choices import ServiceStatus
 from apps.tickets.models import ServiceTicket
@@ -22,7 +23,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 @pytest.fixture
 def make_service(mcr, alex):
     def build(status=ServiceStatus.OPEN, **fields):
-        ticket = service_ticket_create(title=f"Lamp ({status})", facility=mcr, requested_by=alex)
+        ticket = service_ticket_create(title=f"Lamp ({status})", facility=mcr, requested_by=alex, by=system_user())
         ServiceTicket.objects.filter(pk=ticket.pk).update(status=status, **fields)
         ticket.refresh_from_db()
         return ticket

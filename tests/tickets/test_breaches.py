@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from apps.core.actors import system_user
 from apps.notifications.models import OutboundEmail
 from apps.tickets import breaches
 from apps.tickets.breaches import incident_breach_scan
@@ -31,9 +32,9 @@ def breach_emails():
 
 @pytest.mark.django_db
 def test_a_breach_is_told_to_the_supervisors_once_however_often_the_scan_runs(late, lead):
-    assert incident_breach_scan() == 1
-    assert incident_breach_scan() == 0
-    assert incident_breach_scan(now=timezone.now() + timedelta(minutes=1)) == 0
+    assert incident_breach_scan(by=system_user()) == 1
+    assert incident_breach_scan(by=system_user()) == 0
+    assert incident_breach_scan(now=timezone.now() + timedelta(minutes=1), by=system_user()) == 0
 
     [email] = breach_emails()
     assert email.recipients == [lead.email]
@@ -45,25 +46,25 @@ def test_a_breach_is_told_to_the_supervisors_once_however_often_the_scan_runs(la
 
 @pytest.mark.django_db
 def test_each_clock_breaches_on_its_own(late, lead):
-    incident_breach_scan()
+    incident_breach_scan(by=system_user())
     incident_acknowledge(incident=late, by=lead)
 
     four_hours_on = timezone.now() + timedelta(hours=3, minutes=5)
-    assert incident_breach_scan(now=four_hours_on) == 1
+    assert incident_breach_scan(now=four_hours_on, by=system_user()) == 1
 
     assert [email.idempotency_key.split(":")[3] for email in breach_emails()] == ["response", "resolve"]
 
 
 @pytest.mark.django_db
 def test_a_clock_moved_later_can_breach_again_and_is_told_again(late, lead):
-    incident_breach_scan()
+    incident_breach_scan(by=system_user())
     # the fault began later than first reported: SEV4 doubles the window and it is due again in 50 min
     incident_update(incident=late, occurred_at=timezone.now() - timedelta(minutes=10), severity=Severity.SEV4, by=lead)
     late.refresh_from_db()
     assert late.response_breach_notified_at is None
 
-    assert incident_breach_scan() == 0
-    assert incident_breach_scan(now=late.response_due_at + timedelta(seconds=1)) == 1
+    assert incident_breach_scan(by=system_user()) == 0
+    assert incident_breach_scan(now=late.response_due_at + timedelta(seconds=1), by=system_user()) == 1
     assert len(breach_emails()) == 2
 
 
@@ -72,17 +73,17 @@ def test_a_paused_resolve_clock_does_not_breach(outage, mcr, alex, lead):
     incident = incident_at(IncidentStatus.IN_PROGRESS, incident_type=outage, facility=mcr, reporter=alex)
     incident_hold(incident=incident, by=lead)
 
-    assert incident_breach_scan(now=timezone.now() + timedelta(days=2)) == 0
+    assert incident_breach_scan(now=timezone.now() + timedelta(days=2), by=system_user()) == 0
     assert breach_emails() == []
 
 
 @pytest.mark.django_db
 def test_a_breach_nobody_supervises_is_marked_and_not_retold(late, caplog):
-    assert incident_breach_scan() == 1
+    assert incident_breach_scan(by=system_user()) == 1
 
     assert breach_emails() == []
     assert "nobody supervises its location" in caplog.text
-    assert incident_breach_scan() == 0
+    assert incident_breach_scan(by=system_user()) == 0
 
 
 @pytest.mark.postgres  # two scans at once take row locks; SQLite locks the whole file and refuses the second
@@ -104,7 +105,7 @@ def test_two_overlapping_scans_tell_each_breach_once(outage, mcr, alex, lead, mo
 
     def scan(name):
         try:
-            told[name] = incident_breach_scan()
+            told[name] = incident_breach_scan(by=system_user())
         finally:
             connection.close()
 

@@ -10,6 +10,7 @@ from django.db import connections
 from django.utils import timezone
 
 import apps.tickets.services as services
+from apps.core.actors import system_user
 from apps.tickets.models import IncidentTicket
 from apps.tickets.services import incident_create
 from tests.factories import FacilityFactory, IncidentTypeFactory, UserFactory
@@ -28,7 +29,12 @@ def _log_incidents_at_once(titles: list[str]) -> tuple[list[str], list[Exception
         try:
             start.wait(timeout=10)
             incident = incident_create(
-                title=title, incident_type=incident_type, facility=facility, reporter=reporter, occurred_at=occurred_at
+                title=title,
+                incident_type=incident_type,
+                facility=facility,
+                reporter=reporter,
+                occurred_at=occurred_at,
+                by=system_user(),
             )
             with lock:
                 references.append(incident.reference)

@@ -1,15 +1,21 @@
 """Ticket services: references, SLA on create, editing rules, notes, history."""
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 import apps.tickets.services as services
+from apps.core.actors import system_user
 from apps.core.models import ReferenceCounter
+from apps.core.saving import instance_validate
+from apps.scheduling.choices import EventKind
+from apps.tickets import rules
 from apps.tickets.choices import IncidentStatus, ServicePriority, ServiceStatus, Severity
 from apps.tickets.models import IncidentTicket, ServiceTicket, TicketNote
+from apps.tickets.rules import incident_validate
 from apps.tickets.services import (
     incident_create,
     incident_update,
@@ -22,7 +28,9 @@ from tests.factories import (
     IncidentTicketFactory,
     IncidentTypeFactory,
     LocationFactory,
+    ScheduledEventFactory,
     ServiceTicketFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +47,7 @@ def report(outage, mcr, alex, an_hour_ago):
             "facility": mcr,
             "reporter": alex,
             "occurred_at": an_hour_ago,
+            "by": system_user(),
         }
         return incident_create(**(values | overrides))
 
@@ -76,11 +85,12 @@ def test_an_explicit_severity_wins_over_the_types_default(report, an_hour_ago):
 
 def test_references_are_sequential_and_per_kind(report, mcr, alex):
     assert [report().reference for _ in range(3)] == ["INC-000001", "INC-000002", "INC-000003"]
-    srv = service_ticket_create(title="Replace lamp", facility=mcr, requested_by=alex)
+    srv = service_ticket_create(title="Replace lamp", facility=mcr, requested_by=alex, by=system_user())
     assert srv.reference == "SRV-000001"
 
 
-def test_a_create_that_fails_inside_the_atomic_block_leaves_no_gap(report, monkeypatch):
+def test_a_refused_create_takes_no_number(report, monkeypatch):
+    """Every rule is checked before the counter is touched: its row stays locked only for the save itself."""
     assert report().reference == "INC-000001"
     allocate, allocated = services.reference_allocate, []
 
@@ -92,23 +102,30 @@ def test_a_create_that_fails_inside_the_atomic_block_leaves_no_gap(report, monke
     with pytest.raises(ValidationError) as error:
         report(title="")
 
-    assert allocated == ["INC-000002"], "the number was taken inside the block..."
-    assert counter("INC") == 1, "...and given back when the block rolled back"
     assert error.value.message_dict == {"title": ["This field cannot be blank."]}
+    assert allocated == [] and counter("INC") == 1
     assert report().reference == "INC-000002"
     assert IncidentTicket.objects.count() == 2
 
 
-def test_a_create_that_fails_at_save_leaves_no_gap_either(report, monkeypatch):
-    def broken_save(instance, **kwargs):
+def test_a_create_that_fails_at_save_gives_its_number_back(report, monkeypatch):
+    allocate, allocated = services.reference_allocate, []
+
+    def spy(**kwargs):
+        allocated.append(allocate(**kwargs))
+        return allocated[-1]
+
+    def broken_save(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "_save", broken_save)
+    monkeypatch.setattr(services, "reference_allocate", spy)
+    monkeypatch.setattr(services, "instance_save", broken_save)
     with pytest.raises(RuntimeError):
         report()
     monkeypatch.undo()
 
-    assert counter("INC") == 0
+    assert allocated == ["INC-000001"], "the number was taken inside the service's transaction..."
+    assert counter("INC") == 0, "...and given back when it rolled back"
     assert report().reference == "INC-000001"
 
 
@@ -126,34 +143,57 @@ def test_create_names_every_broken_rule_at_once(report, outage):
     assert not IncidentTicket.objects.exists()
 
 
-def test_dry_run_checks_everything_and_writes_nothing(report, an_hour_ago):
-    incident = report(dry_run=True)
-    assert incident.pk is None
-    assert incident.reference == ""
-    assert incident.resolve_due_at == an_hour_ago + timedelta(hours=4)
+def test_validating_without_writing_is_incident_validate_and_full_clean(outage, mcr, alex, an_hour_ago):
+    """The one way to check without writing (the console's forms do it): nothing saved, no number taken."""
+    incident = IncidentTicket(
+        reference=rules.NEW_REFERENCE,
+        title="Audio drop",
+        incident_type=outage,
+        facility=mcr,
+        reporter=alex,
+        occurred_at=an_hour_ago,
+    )
+    rules.incident_fill_defaults(incident=incident)
+    instance_validate(instance=incident, validate=partial(incident_validate, incident=incident))
+
+    incident.title, incident.occurred_at = "", timezone.now() + timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        instance_validate(instance=incident, validate=partial(incident_validate, incident=incident))
+    assert error.value.message_dict == {
+        "occurred_at": ["An incident cannot have occurred in the future."],
+        "title": ["This field cannot be blank."],
+    }
     assert not IncidentTicket.objects.exists()
     assert counter("INC") == 0
-    with pytest.raises(ValidationError):
-        report(title="", dry_run=True)
 
 
 # --- editing incidents ------------------------------------------------------------------------
 
 
-def test_update_changes_plain_fields_and_records_who(report, sam):
+def test_update_changes_plain_fields_and_records_who(report, supervisor):
     incident = report()
-    returned = incident_update(incident=incident, title="Audio drop, both channels", off_air_seconds=90, by=sam)
+    returned = incident_update(incident=incident, title="Audio drop, both channels", off_air_seconds=90, by=supervisor)
 
     assert returned is incident
     incident.refresh_from_db()
     assert (incident.title, incident.off_air_seconds) == ("Audio drop, both channels", 90)
-    assert incident.history.first().history_user == sam
+    assert incident.history.first().history_user == supervisor
+
+
+def test_only_someone_who_can_see_a_ticket_changes_it(report, sam):
+    """sam is staff: not the ticket's reporter nor its assignee, and covers no location."""
+    incident = report()
+    with pytest.raises(PermissionDenied, match="INC-000001 is not a ticket you can see."):
+        incident_update(incident=incident, title="Mine now", by=sam)
+    assert IncidentTicket.objects.get().title == "Audio drop on channel 1"
 
 
 def test_an_edit_that_changes_nothing_writes_nothing(report):
     incident = report()
     updated_at = incident.updated_at
-    incident_update(incident=incident, title=incident.title, facility=incident.facility, severity="SEV3")
+    incident_update(
+        incident=incident, title=incident.title, facility=incident.facility, severity="SEV3", by=system_user()
+    )
     assert incident.history.count() == 1
     assert IncidentTicket.objects.get().updated_at == updated_at
 
@@ -164,7 +204,7 @@ def test_a_closed_ticket_cannot_be_edited(report):
         status=IncidentStatus.CLOSED, resolved_at=timezone.now(), closed_at=timezone.now()
     )
     with pytest.raises(ValidationError) as error:
-        incident_update(incident=incident, title="Something else")
+        incident_update(incident=incident, title="Something else", by=system_user())
     assert error.value.messages == ["INC-000001 is closed; reopen it to change it."]
     incident.refresh_from_db()
     assert incident.title == "Audio drop on channel 1"
@@ -173,20 +213,23 @@ def test_a_closed_ticket_cannot_be_edited(report):
 def test_update_refuses_workflow_fields_and_rejects_typos(report):
     incident = report()
     with pytest.raises(ValidationError) as error:
-        incident_update(incident=incident, status=IncidentStatus.RESOLVED, response_due_at=timezone.now())
+        incident_update(
+            incident=incident, status=IncidentStatus.RESOLVED, response_due_at=timezone.now(), by=system_user()
+        )
     assert set(error.value.message_dict) == {"status", "response_due_at"}
-    assert error.value.message_dict["status"] == [
-        "Status cannot be edited directly; the portal sets it, or the ticket workflow changes it."
+    assert error.value.message_dict["status"] == [rules.STATUS_BY_WORKFLOW[IncidentTicket]]
+    assert error.value.message_dict["response_due_at"] == [
+        "Response due at cannot be edited directly; the portal sets it, or the ticket workflow changes it."
     ]
     with pytest.raises(TypeError, match="no field 'titel'"):
-        incident_update(incident=incident, titel="typo")
+        incident_update(incident=incident, titel="typo", by=system_user())
 
 
 def test_update_works_on_the_stored_row_not_a_stale_copy(report):
     stale = report()
     IncidentTicket.objects.filter(pk=stale.pk).update(status=IncidentStatus.IN_PROGRESS)
 
-    incident_update(incident=stale, title="Edited from an old page")
+    incident_update(incident=stale, title="Edited from an old page", by=system_user())
 
     fresh = IncidentTicket.objects.get(pk=stale.pk)
     assert (fresh.status, fresh.title) == (IncidentStatus.IN_PROGRESS, "Edited from an old page")
@@ -199,7 +242,7 @@ def test_moving_the_start_after_the_resolution_is_refused(report, an_hour_ago):
         status=IncidentStatus.RESOLVED, resolved_at=an_hour_ago + timedelta(minutes=10)
     )
     with pytest.raises(ValidationError) as error:
-        incident_update(incident=incident, occurred_at=an_hour_ago + timedelta(minutes=30))
+        incident_update(incident=incident, occurred_at=an_hour_ago + timedelta(minutes=30), by=system_user())
     assert error.value.messages == ["An incident cannot be resolved before it occurred."]
 
 
@@ -207,11 +250,11 @@ def test_keeping_a_retired_type_is_fine_but_switching_to_one_is_not(report, outa
     incident = report()
     outage.is_active = False
     outage.save()
-    incident_update(incident=incident, title="Still an outage")  # unchanged type: no complaint
+    incident_update(incident=incident, title="Still an outage", by=system_user())  # unchanged type: no complaint
 
     retired = IncidentTypeFactory(code="legacy", name="Legacy", is_active=False)
     with pytest.raises(ValidationError) as error:
-        incident_update(incident=incident, incident_type=retired)
+        incident_update(incident=incident, incident_type=retired, by=system_user())
     assert error.value.message_dict == {
         "incident_type": ["“Legacy” is no longer in use; pick an active incident type."]
     }
@@ -219,7 +262,7 @@ def test_keeping_a_retired_type_is_fine_but_switching_to_one_is_not(report, outa
 
 def test_a_ticket_without_due_times_gets_them_on_its_next_edit(outage):
     imported = IncidentTicketFactory(incident_type=outage, response_due_at=None, resolve_due_at=None)
-    incident_update(incident=imported, title="Imported without clocks")
+    incident_update(incident=imported, title="Imported without clocks", by=system_user())
     assert imported.response_due_at == imported.occurred_at + timedelta(minutes=30)
 
 
@@ -238,10 +281,10 @@ def test_service_ticket_create_and_update(mcr, alex, sam, supervisor, root):
     assert ticket.history.first().history_user == root
 
     with pytest.raises(ValidationError) as error:
-        service_ticket_update(ticket=ticket, status=ServiceStatus.DONE)
+        service_ticket_update(ticket=ticket, status=ServiceStatus.DONE, by=system_user())
     assert set(error.value.message_dict) == {"status"}
     with pytest.raises(ValidationError) as error:
-        service_ticket_create(title="x", facility=mcr, requested_by=alex, priority="whenever")
+        service_ticket_create(title="x", facility=mcr, requested_by=alex, priority="whenever", by=system_user())
     assert error.value.message_dict == {"priority": ["Value 'whenever' is not a valid choice."]}
     assert ServiceTicket.objects.count() == 1
 
@@ -253,8 +296,8 @@ def test_notes_go_on_either_kind_of_ticket(report, sam):
     incident = report()
     service_ticket = ServiceTicketFactory()
 
-    on_incident = ticket_note_add(ticket=incident, author=sam, text="  Restarted the encoder.  ")
-    on_service = ticket_note_add(ticket=service_ticket, author=sam, text="Lamp ordered.")
+    on_incident = ticket_note_add(ticket=incident, by=sam, text="  Restarted the encoder.  ")
+    on_service = ticket_note_add(ticket=service_ticket, by=sam, text="Lamp ordered.")
 
     assert (on_incident.incident, on_incident.service_ticket, on_incident.text) == (
         incident,
@@ -268,16 +311,16 @@ def test_notes_go_on_either_kind_of_ticket(report, sam):
 @pytest.mark.parametrize("text", ["", "   \n "])
 def test_a_note_without_text_is_refused(report, sam, text):
     with pytest.raises(ValidationError) as error:
-        ticket_note_add(ticket=report(), author=sam, text=text)
+        ticket_note_add(ticket=report(), by=sam, text=text)
     assert error.value.message_dict == {"text": ["A note needs some text."]}
     assert not TicketNote.objects.exists()
 
 
 def test_a_note_needs_a_saved_ticket(sam):
     with pytest.raises(ValidationError, match="Save the ticket"):
-        ticket_note_add(ticket=IncidentTicket(), author=sam, text="Hello")
+        ticket_note_add(ticket=IncidentTicket(), by=sam, text="Hello")
     with pytest.raises(TypeError):
-        ticket_note_add(ticket=sam, author=sam, text="Hello")
+        ticket_note_add(ticket=sam, by=sam, text="Hello")
 
 
 # --- location scope -----------------------------------------------------------------------------------------------
@@ -298,8 +341,11 @@ def test_an_incident_is_not_opened_at_or_moved_to_a_location_outside_the_callers
         report(facility=salford_studio, by=supervisor)
     assert error.value.message_dict == {"facility": OUTSIDE}
     with pytest.raises(ValidationError) as error:
-        report(by=sam)  # reporting for someone else needs cover of the place
-    assert set(error.value.message_dict) == {"facility"}
+        report(by=sam)  # reporting for someone else needs cover of the place, and of the person
+    assert error.value.message_dict == {
+        "facility": ["London HQ (LON-HQ) is outside the locations you cover."],
+        "reporter": ["Alex Doe is not one of the people of your locations."],
+    }
     report(facility=salford_studio, by=alex).delete()  # whoever reports may do so where it happened
     assert counter("INC") == 1, "a refused ticket takes no reference"
 
@@ -311,8 +357,41 @@ def test_an_incident_is_not_opened_at_or_moved_to_a_location_outside_the_callers
     assert incident.facility.code == "LON-MCR1"
 
     incident_update(incident=incident, facility=salford_studio, by=root)  # administrators put tickets anywhere
-    incident_update(incident=incident, title="Still dropping audio", by=supervisor)  # an edit that does not move it
-    assert report(facility=salford_studio, by=None).facility == salford_studio  # commands and tasks: not scoped
+    with pytest.raises(PermissionDenied):  # moved out of the supervisor's locations, it is no longer theirs
+        incident_update(incident=incident, title="Still dropping audio", by=supervisor)
+    assert report(facility=salford_studio, by=system_user()).facility == salford_studio  # commands and tasks
+    with pytest.raises(PermissionDenied, match="must name who makes it"):
+        report(facility=salford_studio, by=None)  # nobody is not the system: it fails closed
+
+
+def test_a_ticket_names_only_people_and_windows_its_writer_can_see(report, mcr, alex, supervisor, salford_studio):
+    """As the forms' choices have it; an unchanged value is kept, whoever it is."""
+    stranger = UserFactory(first_name="Sal", last_name="Ford", home_location=salford_studio.location)
+    elsewhere = ScheduledEventFactory(title="Salford window", kind=EventKind.MAINTENANCE, facility=salford_studio)
+    with pytest.raises(ValidationError) as error:
+        report(reporter=stranger, assignee=stranger, by=supervisor)
+    assert error.value.message_dict == {
+        "reporter": ["Sal Ford is not one of the people of your locations."],
+        "assignee": ["Sal Ford is not one of the people of your locations."],
+    }
+    incident = report(reporter=stranger, by=system_user())
+    incident_update(incident=incident, title="Renamed, reporter kept", by=supervisor)
+    with pytest.raises(ValidationError) as error:
+        incident_update(incident=incident, assignee=stranger, by=supervisor)
+    assert error.value.message_dict == {"assignee": ["Sal Ford is not one of the people of your locations."]}
+
+    with pytest.raises(ValidationError) as error:
+        service_ticket_create(
+            title="Lamp", facility=mcr, requested_by=stranger, scheduled_event=elsewhere, by=supervisor
+        )
+    assert error.value.message_dict == {
+        "requested_by": ["Sal Ford is not one of the people of your locations."],
+        "scheduled_event": [
+            f"“{elsewhere}” is not an event you can see.",
+            f"“{elsewhere}” is at Salford Quays (SAL), not at London HQ (LON-HQ).",
+        ],
+    }
+    assert not ServiceTicket.objects.exists()
 
 
 def test_a_service_ticket_is_not_requested_at_or_moved_to_a_location_outside_the_callers_cover(

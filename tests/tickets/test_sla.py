@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from apps.core.actors import system_user
 from apps.tickets.choices import IncidentStatus, Severity
 from apps.tickets.models import IncidentTicket, IncidentType
 from apps.tickets.services import incident_create, incident_update
@@ -55,7 +56,12 @@ def test_a_type_whose_default_is_sev1_gets_eight_times_longer_at_sev4():
 @pytest.mark.django_db
 def test_changing_severity_moves_both_due_times(outage, mcr, alex, an_hour_ago):
     incident = incident_create(
-        title="Audio drop on 1", incident_type=outage, facility=mcr, reporter=alex, occurred_at=an_hour_ago
+        title="Audio drop on 1",
+        incident_type=outage,
+        facility=mcr,
+        reporter=alex,
+        occurred_at=an_hour_ago,
+        by=system_user(),
     )
     assert incident.severity == Severity.SEV3
     assert incident.response_due_at == an_hour_ago + timedelta(minutes=30)
@@ -71,21 +77,26 @@ def test_changing_severity_moves_both_due_times(outage, mcr, alex, an_hour_ago):
 @pytest.mark.django_db
 def test_changing_type_or_start_moves_the_due_times_and_other_edits_do_not(outage, mcr, alex, an_hour_ago):
     incident = incident_create(
-        title="Audio drop on 1", incident_type=outage, facility=mcr, reporter=alex, occurred_at=an_hour_ago
+        title="Audio drop on 1",
+        incident_type=outage,
+        facility=mcr,
+        reporter=alex,
+        occurred_at=an_hour_ago,
+        by=system_user(),
     )
     slow = IncidentTypeFactory(
         code="cosmetic", default_severity=Severity.SEV3, response_sla_minutes=120, resolve_sla_minutes=600
     )
-    incident_update(incident=incident, incident_type=slow)
+    incident_update(incident=incident, incident_type=slow, by=system_user())
     assert incident.response_due_at == an_hour_ago + timedelta(hours=2)
 
     earlier = an_hour_ago - timedelta(minutes=20)
-    incident_update(incident=incident, occurred_at=earlier)
+    incident_update(incident=incident, occurred_at=earlier, by=system_user())
     assert incident.resolve_due_at == earlier + timedelta(hours=10)
 
     # the type's clocks change later: a plain edit does not re-time an existing ticket
     IncidentType.objects.filter(pk=slow.pk).update(response_sla_minutes=5)
-    incident_update(incident=incident, title="Audio drop on channel 1")
+    incident_update(incident=incident, title="Audio drop on channel 1", by=system_user())
     assert incident.response_due_at == earlier + timedelta(hours=2)
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
+from apps.core.actors import system_user
 from apps.core.roles import Role
 from apps.notifications.models import OutboundEmail
 from apps.scheduling.choices import ShiftStatus
@@ -171,6 +172,7 @@ def test_a_new_sev1_is_told_to_the_locations_supervisors_and_nobody_else(roles, 
             reporter=alex,
             occurred_at=datetime(2030, 1, 1, tzinfo=UTC),  # in the future: refused
             severity=Severity.SEV1,
+            by=system_user(),
         )
     assert outbox(":severe:") == []
 
@@ -181,6 +183,7 @@ def test_a_new_sev1_is_told_to_the_locations_supervisors_and_nobody_else(roles, 
         reporter=alex,
         occurred_at=datetime.now(UTC) - timedelta(minutes=3),
         severity=Severity.SEV1,
+        by=system_user(),
     )
     [email] = outbox(":severe:")
     assert email.recipients == [lead.email]
@@ -188,7 +191,14 @@ def test_a_new_sev1_is_told_to_the_locations_supervisors_and_nobody_else(roles, 
 
 
 def test_a_minor_incident_tells_nobody(roles, outage, mcr, alex, lead):
-    incident_create(title="Flicker", incident_type=outage, facility=mcr, reporter=alex, occurred_at=datetime.now(UTC))
+    incident_create(
+        title="Flicker",
+        incident_type=outage,
+        facility=mcr,
+        reporter=alex,
+        occurred_at=datetime.now(UTC),
+        by=system_user(),
+    )
 
     assert OutboundEmail.objects.count() == 0
 

@@ -205,8 +205,8 @@ def test_a_closed_ticket_is_read_only_until_a_supervisor_reopens_it(make, lead):
 
 def test_marking_a_duplicate_moves_the_notes_links_both_and_brings_its_own_duplicates(make, lead):
     survivor, duplicate, earlier = make(IncidentStatus.IN_PROGRESS), make(IncidentStatus.NEW), make(IncidentStatus.NEW)
-    ticket_note_add(ticket=duplicate, author=lead, text="Caller says the mux alarm is red")
-    ticket_note_add(ticket=survivor, author=lead, text="Engineer on the way")
+    ticket_note_add(ticket=duplicate, by=lead, text="Caller says the mux alarm is red")
+    ticket_note_add(ticket=survivor, by=lead, text="Engineer on the way")
     IncidentTicket.objects.filter(pk=earlier.pk).update(status=IncidentStatus.DUPLICATE, duplicate_of=duplicate)
 
     incident_mark_duplicate(incident=duplicate, of=survivor, by=lead)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from apps.core.actors import system_user
 from apps.core.roles import Role
 from apps.tickets.choices import IncidentStatus
 from apps.tickets.models import IncidentTicket
@@ -28,6 +29,7 @@ def incident_at(status: str, *, incident_type, facility, reporter, assignee=None
         reporter=reporter,
         assignee=assignee,
         occurred_at=timezone.now() - timedelta(hours=1),
+        by=system_user(),
     )
     moment = timezone.now() - timedelta(minutes=30)
     fields = {"status": status}

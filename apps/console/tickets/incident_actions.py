@@ -28,7 +28,7 @@ def _assign_on_call(incident, *, by, data):
 
 
 def _add_note(incident, *, by, data):
-    return ticket_note_add(ticket=incident, author=by, text=data["text"])
+    return ticket_note_add(ticket=incident, text=data["text"], by=by)
 
 
 def _resolve(incident, *, by, data):

@@ -16,7 +16,8 @@ from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDrop
 from apps.tickets.choices import IncidentStatus, Severity
 from apps.tickets.models import IncidentTicket
 from apps.tickets.resources import IncidentTicketResource
-from apps.tickets.services import INCIDENT_EDITABLE_FIELDS, incident_create, incident_update
+from apps.tickets.rules import INCIDENT_EDITABLE_FIELDS, incident_fill_defaults, incident_validate
+from apps.tickets.services import incident_create, incident_delete, incident_update
 from apps.tickets.sla import SlaState, incident_sla_q, incident_sla_state
 
 from .common import (
@@ -41,6 +42,12 @@ class IncidentAdminForm(ServiceValidatedForm):
             severity.required = False
             severity.choices = [("", "The incident type's default"), *Severity.choices]
             self.initial["severity"] = ""
+
+
+def _incident_check(incident, *, changed) -> None:
+    if changed is None:
+        incident_fill_defaults(incident=incident)  # as incident_create does: blank is the type's default severity
+    incident_validate(incident=incident, changed=changed)
 
 
 class IncidentSlaFilter(DropdownFilter):
@@ -68,6 +75,8 @@ class IncidentTicketAdmin(IncidentActionsMixin, IncidentQueuesMixin, TicketAdmin
 
     resource_classes = [IncidentTicketResource]
     form = IncidentAdminForm
+    editable_fields = INCIDENT_EDITABLE_FIELDS
+    delete_service = staticmethod(lambda incident, *, by: incident_delete(incident=incident, by=by))
     list_display = [
         "reference",
         "title",
@@ -182,6 +191,8 @@ class IncidentTicketAdmin(IncidentActionsMixin, IncidentQueuesMixin, TicketAdmin
         return super().has_change_permission(request, obj)
 
     def run_service(self, request, form, *, dry_run):
+        if dry_run:
+            return self.check_form(request, form, _incident_check)
         data = form.cleaned_data
         if form.instance._state.adding:
             return incident_create(
@@ -194,10 +205,10 @@ class IncidentTicketAdmin(IncidentActionsMixin, IncidentQueuesMixin, TicketAdmin
                 description=data.get("description", ""),
                 assignee=data.get("assignee"),
                 by=request.user,
-                dry_run=dry_run,
             )
-        fields = {name: value for name, value in data.items() if name in INCIDENT_EDITABLE_FIELDS}
-        return incident_update(incident=form.instance, by=request.user, dry_run=dry_run, **fields)
+        return incident_update(
+            incident=form.instance, by=request.user, **self.service_fields(form, self.editable_fields)
+        )
 
     @display(description="Severity", ordering="severity", label=SEVERITY_COLOURS)
     def severity_label(self, obj):

@@ -42,7 +42,7 @@ class TicketNoteAdmin(PortalModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        adopt(obj, ticket_note_add(ticket=obj.incident or obj.service_ticket, author=request.user, text=obj.text))
+        adopt(obj, ticket_note_add(ticket=obj.incident or obj.service_ticket, text=obj.text, by=request.user))
 
     @display(description="Ticket")
     def ticket_link(self, obj):

@@ -75,7 +75,7 @@ ADD_NOTE = TicketStep(
     "add_note",
     "Add note…",
     "Added a note to",
-    run=lambda ticket, *, by, data: ticket_note_add(ticket=ticket, author=by, text=data["text"]),
+    run=lambda ticket, *, by, data: ticket_note_add(ticket=ticket, text=data["text"], by=by),
     form=NoteForm,
     icon="sticky_note_2",
 )

@@ -18,7 +18,8 @@ from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDrop
 from apps.tickets.choices import ServiceStatus
 from apps.tickets.models import ServiceTicket
 from apps.tickets.resources import ServiceTicketResource
-from apps.tickets.services import SERVICE_TICKET_EDITABLE_FIELDS, service_ticket_create, service_ticket_update
+from apps.tickets.rules import SERVICE_TICKET_EDITABLE_FIELDS, service_ticket_validate
+from apps.tickets.services import service_ticket_create, service_ticket_delete, service_ticket_update
 
 from .common import PEOPLE_SEARCH, PRIORITY_COLOURS, RECORD_FIELDSET, SERVICE_STATUS_COLOURS, TicketAdmin
 from .service_ticket_actions import ServiceTicketActionsMixin
@@ -46,6 +47,8 @@ class ServiceTicketAdmin(ServiceTicketActionsMixin, TicketAdmin):
     """Service tickets, with the workflow's steps as actions (service_ticket_actions.py)."""
 
     resource_classes = [ServiceTicketResource]
+    editable_fields = SERVICE_TICKET_EDITABLE_FIELDS
+    delete_service = staticmethod(lambda ticket, *, by: service_ticket_delete(ticket=ticket, by=by))
     list_display = [
         "reference",
         "title",
@@ -101,6 +104,10 @@ class ServiceTicketAdmin(ServiceTicketActionsMixin, TicketAdmin):
         return {"requested_by": request.user.pk, **super().get_changeform_initial_data(request)}
 
     def run_service(self, request, form, *, dry_run):
+        if dry_run:
+            return self.check_form(
+                request, form, lambda ticket, *, changed: service_ticket_validate(ticket=ticket, changed=changed)
+            )
         data = form.cleaned_data
         if form.instance._state.adding:
             return service_ticket_create(
@@ -114,10 +121,10 @@ class ServiceTicketAdmin(ServiceTicketActionsMixin, TicketAdmin):
                 due_on=data.get("due_on"),
                 scheduled_event=data.get("scheduled_event"),
                 by=request.user,
-                dry_run=dry_run,
             )
-        fields = {name: value for name, value in data.items() if name in SERVICE_TICKET_EDITABLE_FIELDS}
-        return service_ticket_update(ticket=form.instance, by=request.user, dry_run=dry_run, **fields)
+        return service_ticket_update(
+            ticket=form.instance, by=request.user, **self.service_fields(form, self.editable_fields)
+        )
 
     @display(description="Priority", ordering="priority", label=PRIORITY_COLOURS)
     def priority_label(self, obj):

@@ -12,6 +12,7 @@ import time
 from django.db import transaction
 
 from apps.audit.system import SystemCommand
+from apps.core.actors import system_user
 from apps.tickets.breaches import incident_breach_scan
 
 
@@ -27,7 +28,7 @@ class Command(SystemCommand):
     def handle(self, *args, dry_run: bool = False, every: int = 0, **options):
         while True:
             with transaction.atomic():
-                told = incident_breach_scan()
+                told = incident_breach_scan(by=system_user())
                 if dry_run:
                     transaction.set_rollback(True)
             if options["verbosity"] and (told or not every):
