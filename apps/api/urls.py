@@ -10,7 +10,8 @@ from .base import not_found
 from .facilities import FacilityViewSet, LocationViewSet
 from .outbox import SendEmailView
 from .scheduling import ScheduledEventReads, ShiftReads, TimeOffRequestReads
-from .tickets import IncidentTicketReads, IncidentTypeViewSet, ServiceTicketReads
+from .ticket_writes import IncidentTicketViewSet, ServiceTicketViewSet
+from .tickets import IncidentTypeViewSet
 from .timesheets import TimeEntryReads
 
 app_name = "api"
@@ -21,8 +22,8 @@ router.register("locations", LocationViewSet, basename="location")
 router.register("facilities", FacilityViewSet, basename="facility")
 router.register("shifts", ShiftReads, basename="shift")
 router.register("incident-types", IncidentTypeViewSet, basename="incident-type")
-router.register("incident-tickets", IncidentTicketReads, basename="incident-ticket")
-router.register("service-tickets", ServiceTicketReads, basename="service-ticket")
+router.register("incident-tickets", IncidentTicketViewSet, basename="incident-ticket")
+router.register("service-tickets", ServiceTicketViewSet, basename="service-ticket")
 router.register("time-entries", TimeEntryReads, basename="time-entry")
 router.register("scheduled-events", ScheduledEventReads, basename="scheduled-event")
 router.register("time-off-requests", TimeOffRequestReads, basename="time-off-request")

@@ -40,8 +40,6 @@ HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "trace
 # writes that wait for issue 12's final services (tests/api/test_matrix.py keeps the same list)
 NOT_YET_WRITABLE = {
     "shifts",
-    "incident-tickets",
-    "service-tickets",
     "time-entries",
     "scheduled-events",
     "time-off-requests",
