@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 
+from .saving import instance_save
+
 SYSTEM_USERNAME = "system"
 SYSTEM_EMPLOYEE_ID = "SYSTEM"
 
@@ -86,8 +88,6 @@ def system_user():
 
 
 def _system_user_create(user_model):
-    from .saving import instance_save
-
     account = user_model(
         username=SYSTEM_USERNAME,
         employee_id=SYSTEM_EMPLOYEE_ID,

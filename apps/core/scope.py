@@ -26,6 +26,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.module_loading import module_has_submodule
 
+from .actors import is_system
 from .roles import Role
 
 COVER_PERMISSION = "cover_location"
@@ -159,8 +160,6 @@ def visible_rows(queryset: QuerySet, *, user) -> QuerySet:
     row outside the user's scope is then exactly as absent as a row that does not exist. The system
     account and administrators see every row; a model without a selector shows nobody else anything.
     """
-    from .actors import is_system
-
     if is_system(user) or sees_everything(user):
         return queryset
     selector = selector_for(queryset.model)
@@ -195,7 +194,7 @@ def location_scope_checker(by) -> Callable[..., None]:
 
     Used by imports, where one query per row would dominate the time; the refusal reads the same.
     """
-    unchecked = by is None or getattr(by, "is_system_account", False) or sees_everything(by)
+    unchecked = is_system(by) or sees_everything(by)
     allowed = None if unchecked else frozenset(covered_location_ids(by).values_list("pk", flat=True))
 
     def check(*, row: models.Model, location_path: str, field: str, owner=None, location=_FOLLOW) -> None:
@@ -206,7 +205,7 @@ def location_scope_checker(by) -> Callable[..., None]:
             location = location_at(row, location_path)
         if location is None or location.pk in allowed:
             return
-        if owner is not None and getattr(owner, "pk", owner) == by.pk:
+        if owner is not None and by is not None and getattr(owner, "pk", owner) == by.pk:
             return
         raise ValidationError({field: _outside_message(location)}, code="out_of_scope")
 
@@ -231,12 +230,14 @@ def location_at(row: models.Model, path: str):
 def check_location_in_scope(*, by, location, field: str, owner=None) -> None:
     """A service's refusal to create or move something into a location outside `by`'s scope.
 
-    Not scoped: `by=None` or the system account (commands, tasks), and a row that is `by`'s own
-    (`owner`, e.g. their own time off). No location yet (a required field left empty) is the model's
-    own validation to report.
+    Not scoped: the system account (commands, tasks), and a row that is `by`'s own (`owner`, e.g. their
+    own time off). Nobody (`None`) is refused like anyone else outside the location: the check fails
+    closed. No location yet (a required field left empty) is the model's own validation to report.
     """
-    if by is None or location is None or getattr(by, "is_system_account", False):
+    if location is None or is_system(by):
         return
+    if by is None:
+        raise ValidationError({field: _outside_message(location)}, code="out_of_scope")
     if owner is not None and getattr(owner, "pk", owner) == by.pk:
         return
     if location_in_scope(by, location):
