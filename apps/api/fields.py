@@ -80,7 +80,21 @@ class VisibleRowField(serializers.PrimaryKeyRelatedField):
 
 
 class ModelOutput(serializers.ModelSerializer):
-    """The base of every output serializer: it lists its fields; datetimes in UTC with `Z`."""
+    """The base of every output serializer: it lists its fields; datetimes in UTC with `Z`.
+
+    `hidden_links`: linked rows shown only where the caller may see them (`<link>_visible`, apps.api.rows):
+    otherwise their id and label are null, as if unlinked.
+    """
+
+    hidden_links: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for link in self.hidden_links:
+            if not getattr(instance, f"{link}_visible", True):
+                data[link] = None
+                data[f"{link}_label"] = None
+        return data
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,

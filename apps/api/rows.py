@@ -7,7 +7,7 @@ facilities there, every active incident type, the active people of their home lo
 for the supervisors who plan them: a person reads their own shifts once published. All in SQL, one query.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from apps.accounts.models import User
 from apps.accounts.selectors import users_visible_to
@@ -27,6 +27,25 @@ def _widened(selected: QuerySet, extra: Q) -> QuerySet:
     """The selector's rows, or `extra`: one query (`pk IN (<selector>) OR <extra>`)."""
     model = selected.model
     return model._default_manager.filter(Q(pk__in=selected.order_by().values("pk")) | extra)
+
+
+def with_visible_links(queryset: QuerySet, user, links: dict) -> QuerySet:
+    """Annotate `<link>_visible` for each linked row (`{"incident": incidents}`): may the caller see it?
+
+    A row the caller sees may link one they may not (a time entry of their location's person, on an incident
+    elsewhere): the output then shows neither its id nor its label. One EXISTS per link, in the same query.
+    """
+    for field, rows_of in links.items():
+        if sees_everything(user):
+            visible = Value(True)
+        else:
+            # the subquery runs only for rows that link something (most link nothing)
+            linked = Exists(rows_of(user).order_by().filter(pk=OuterRef(f"{field}_id")).values("pk"))
+            visible = Case(
+                When(**{f"{field}__isnull": True}, then=Value(True)), default=linked, output_field=BooleanField()
+            )
+        queryset = queryset.annotate(**{f"{field}_visible": visible})
+    return queryset
 
 
 def _ready(user) -> None:
@@ -73,26 +92,44 @@ def shifts(user):
     return selected.select_related("user", "facility__location")
 
 
-def incidents(user):
+def incidents(user, *, links: bool = True):
     _ready(user)
-    return incidents_visible_to(user=user).select_related("duplicate_of")
+    selected = incidents_visible_to(user=user).select_related("duplicate_of")
+    return with_visible_links(selected, user, {"duplicate_of": _plain_incidents}) if links else selected
 
 
-def service_tickets(user):
+def service_tickets(user, *, links: bool = True):
     _ready(user)
-    return service_tickets_visible_to(user=user).select_related("scheduled_event__facility__location")
+    selected = service_tickets_visible_to(user=user).select_related("scheduled_event__facility__location")
+    return with_visible_links(selected, user, {"scheduled_event": _plain_events}) if links else selected
 
 
 def time_entries(user):
     _ready(user)
-    return time_entries_visible_to(user=user).select_related(
+    selected = time_entries_visible_to(user=user).select_related(
         "user", "reviewed_by", "shift__user", "shift__facility__location", "incident", "service_ticket"
     )
+    links = {"shift": shifts, "incident": _plain_incidents, "service_ticket": _plain_service_tickets}
+    return with_visible_links(selected, user, links)
 
 
-def scheduled_events(user):
+def scheduled_events(user, *, crew: bool = True):
+    """The crew listed is the crew the caller may see (people lists: active, in scope)."""
     _ready(user)
-    return scheduled_events_visible_to(user=user).prefetch_related("crew")
+    selected = scheduled_events_visible_to(user=user)
+    return selected.prefetch_related(Prefetch("crew", queryset=people(user))) if crew else selected
+
+
+def _plain_incidents(user):
+    return incidents(user, links=False)
+
+
+def _plain_service_tickets(user):
+    return service_tickets(user, links=False)
+
+
+def _plain_events(user):
+    return scheduled_events(user, crew=False)
 
 
 def time_off_requests(user):

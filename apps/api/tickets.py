@@ -102,6 +102,7 @@ class IncidentTicketSerializer(ModelOutput):
     reporter_label = label("reporter")
     assignee_label = label("assignee", nullable=True)
     duplicate_of_label = label("duplicate_of.reference", nullable=True)
+    hidden_links = ("duplicate_of",)
 
     class Meta:
         model = IncidentTicket
@@ -178,6 +179,7 @@ class ServiceTicketSerializer(ModelOutput):
     requested_by_label = label("requested_by")
     assignee_label = label("assignee", nullable=True)
     scheduled_event_label = label("scheduled_event", nullable=True)
+    hidden_links = ("scheduled_event",)
 
     class Meta:
         model = ServiceTicket

@@ -20,6 +20,7 @@ class TimeEntrySerializer(ModelOutput):
     service_ticket_label = label("service_ticket", nullable=True)
     status_label = choice_label("status")
     reviewed_by_label = label("reviewed_by", nullable=True)
+    hidden_links = ("shift", "incident", "service_ticket")
 
     class Meta:
         model = TimeEntry

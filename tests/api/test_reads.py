@@ -153,3 +153,22 @@ def test_a_lists_query_count_does_not_grow_with_its_rows(world, endpoint, role):
     many = _count_queries(client, endpoint.path)
     assert few == many, f"{endpoint.resource}: {few} queries for 5 rows, {many} for 50"
     assert many <= 6, f"{endpoint.resource}: {many} queries"
+
+
+def test_a_visible_row_never_shows_a_linked_row_out_of_scope(world):
+    elsewhere = f.IncidentTicketFactory(facility=world.facility_b, reporter=world.person_b, title="Bravo secret")
+    here = f.IncidentTicketFactory(facility=world.facility_a, reporter=world.person_a)
+    hidden = f.TimeEntryFactory(user=world.person_a, activity="incident", incident=elsewhere)
+    shown = f.TimeEntryFactory(user=world.person_a, activity="incident", incident=here)
+    event = f.ScheduledEventFactory(facility=world.facility_a)
+    event.crew.add(world.person_a, world.person_b)
+
+    supervisor = signed_in(world.supervisor)
+    entries = {row["id"]: row for row in supervisor.get("/api/time-entries/").json()["results"]}
+    assert (entries[hidden.pk]["incident"], entries[hidden.pk]["incident_label"]) == (None, None)
+    assert entries[shown.pk]["incident"] == here.pk
+    assert "Bravo secret" not in supervisor.get(f"/api/time-entries/{hidden.pk}/").content.decode()
+    assert supervisor.get(f"/api/scheduled-events/{event.pk}/").json()["crew"] == [world.person_a.pk]
+    admin = signed_in(world.admin)
+    assert admin.get(f"/api/time-entries/{hidden.pk}/").json()["incident"] == elsewhere.pk
+    assert set(admin.get(f"/api/scheduled-events/{event.pk}/").json()["crew"]) == {world.person_a.pk, world.person_b.pk}
