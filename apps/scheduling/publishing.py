@@ -1,4 +1,4 @@
-"""Roster actions on many shifts: publish, copy a week forward, cancel, reassign.
+"""The shift's workflow steps and roster actions on many shifts: publish, cancel, restore, copy a week, reassign.
 
 Each shift is handled in its own savepoint (`apps.core.batch.for_each`): a shift a rule
 refuses is skipped with the rule's message, the others go ahead, and the caller gets one `Outcome` per shift.
@@ -6,7 +6,8 @@ refuses is skipped with the rule's message, the others go ahead, and the caller 
 Publishing locks the people concerned (their user rows, in id order, so two publishes never deadlock) and
 then the selected shifts, and re-reads the published roster after the locks: of two supervisors publishing
 conflicting shifts at the same moment, the second waits, then sees the first's shifts and is refused. The
-database's exclusion constraint stays the last guard against overlaps from any other path.
+database's exclusion constraint stays the last guard against overlaps from any other path. Every step locks the
+people concerned first (as shift_create / shift_update do), so the rest rule cannot be broken by a race either.
 """
 
 import uuid
@@ -15,11 +16,11 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
+from apps.core.actors import writes
 from apps.core.batch import Outcome, for_each
 from apps.core.saving import instance_validate_and_save
 from apps.core.scope import check_row_in_scope
@@ -29,16 +30,20 @@ from .models import Shift
 from .notifications import shifts_published_notify
 from .rules import ShiftRuleBook, local_midnight, shift_warnings
 from .selectors import shifts_visible_to
-from .services import shift_update
+from .services import SHIFT_SCOPE, adopt, people_lock, shift_checks, shift_update, step_row
+from .steps import SHIFT_STEPS, step_named
 
-__all__ = ["Outcome", "shift_cancel", "shift_copy_week", "shift_publish", "shift_reassign", "shifts_of_week"]
+__all__ = [
+    "Outcome",
+    "shift_cancel",
+    "shift_copy_week",
+    "shift_publish",
+    "shift_reassign",
+    "shift_restore",
+    "shifts_of_week",
+]
 
-
-def people_lock(user_ids: Iterable[int]) -> None:
-    """Lock the people's rows in id order: concurrent roster writes for one person queue up."""
-    ids = sorted({user_id for user_id in user_ids if user_id is not None})
-    if ids:
-        list(get_user_model().objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+PUBLISH, CANCEL, RESTORE = (step_named(SHIFT_STEPS, verb) for verb in ("publish", "cancel", "restore as a draft"))
 
 
 def week_bounds(week_of: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -57,12 +62,13 @@ def shifts_of_week(*, location, week_of: date, by, statuses: Iterable[str]) -> Q
 
 def _save_checked(shift: Shift, *, book: ShiftRuleBook, by) -> str:
     """Scope, the book's rules, full_clean(), save; the weekly-hours warnings as the outcome's message."""
-    check_row_in_scope(by=by, row=shift, location_path="facility__location", field="facility")
+    check_row_in_scope(by=by, row=shift, **SHIFT_SCOPE)
     instance_validate_and_save(instance=shift, validate=lambda: book.check(shift), by=by)
     book.add(shift)
     return " ".join(shift_warnings(shift=shift))
 
 
+@writes
 @transaction.atomic
 def shift_publish(*, shifts: Iterable[Shift], by) -> list[Outcome]:
     """Publish the draft shifts among `shifts`; each person is e-mailed once with their newly published ones.
@@ -80,11 +86,10 @@ def shift_publish(*, shifts: Iterable[Shift], by) -> list[Outcome]:
         .select_related("user", "facility__location")
         .order_by("starts_at", "pk")
     )
-    book = ShiftRuleBook.for_shifts(locked, statuses=(ShiftStatus.PUBLISHED,))
+    book = ShiftRuleBook.for_shifts(locked, statuses=(ShiftStatus.PUBLISHED,), viewer=by)
 
     def publish(shift: Shift) -> str:
-        if shift.status != ShiftStatus.DRAFT:
-            raise ValidationError(f"it is {shift.get_status_display().lower()}, not a draft.", code="not_draft")
+        PUBLISH.check(shift.status, ShiftStatus)
         shift.status = ShiftStatus.PUBLISHED
         try:
             return _save_checked(shift, book=book, by=by)
@@ -99,7 +104,7 @@ def shift_publish(*, shifts: Iterable[Shift], by) -> list[Outcome]:
             published[outcome.item.user_id].append(outcome.item)
     batch = uuid.uuid4().hex
     for person_shifts in published.values():
-        shifts_published_notify(person=person_shifts[0].user, shifts=person_shifts, batch=batch)
+        shifts_published_notify(person=person_shifts[0].user, shifts=person_shifts, batch=batch, by=by)
     return outcomes
 
 
@@ -109,6 +114,7 @@ def _same_local_time(moment: datetime, zone: ZoneInfo, days: int) -> datetime:
     return datetime.combine(local.date() + timedelta(days=days), local.time(), tzinfo=zone)
 
 
+@writes
 @transaction.atomic
 def shift_copy_week(*, location, week_of: date, weeks: int, by) -> list[Outcome]:
     """Copy the live shifts of `location`'s week of `week_of` into each of the next `weeks` weeks, as drafts.
@@ -140,16 +146,35 @@ def shift_copy_week(*, location, week_of: date, weeks: int, by) -> list[Outcome]
     if not copies:
         return []
     people_lock(copy.user_id for copy in copies)
-    book = ShiftRuleBook.for_shifts(copies)
+    book = ShiftRuleBook.for_shifts(copies, viewer=by)
     return for_each(copies, lambda copy: _save_checked(copy, book=book, by=by))
 
 
+def _shift_step(*, shift: Shift, by, step) -> Shift:
+    people_lock([shift.user_id])
+    row = step_row(shift, by=by, scope=SHIFT_SCOPE)
+    step.check(row.status, ShiftStatus)
+    row.status = step.target
+    instance_validate_and_save(instance=row, validate=shift_checks(shift=row, by=by), by=by)
+    adopt(shift, row)
+    return shift
+
+
+@writes
+@transaction.atomic
 def shift_cancel(*, shift: Shift, by) -> Shift:
-    if shift.status == ShiftStatus.CANCELLED:
-        raise ValidationError("it is cancelled already.", code="cancelled")
-    return shift_update(shift=shift, status=ShiftStatus.CANCELLED, by=by)
+    """Draft or published → cancelled: off the roster, kept in history (and its start stays taken: restore it)."""
+    return _shift_step(shift=shift, by=by, step=CANCEL)
 
 
+@writes
+@transaction.atomic
+def shift_restore(*, shift: Shift, by) -> Shift:
+    """Cancelled → draft, with every rule checked again (publish it again to tell the person)."""
+    return _shift_step(shift=shift, by=by, step=RESTORE)
+
+
+@writes
 @transaction.atomic
 def shift_reassign(*, shift: Shift, user, by) -> Shift:
     """Give `shift` to `user`, with every rule checked for them (overlap, rest, time off, scope)."""

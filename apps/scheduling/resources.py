@@ -1,6 +1,17 @@
-"""Spreadsheets of shifts, scheduled events and time off: natural keys, local times, the services' rules."""
+"""Spreadsheets of shifts, scheduled events and time off: natural keys, local times, the services' rules.
+
+Rows are matched, and related rows named, only among what the importing person may see (apps.dataio).
+The Status column follows the workflows (apps.scheduling.steps):
+- shifts and events: a changed status runs its step — publish, cancel, restore; confirm, cancel, restore —
+  with the step's rules, and a move no step makes is refused with the step's sentence; shifts published by
+  an import are e-mailed to their people once the import commits, as the Publish action does;
+- time off: the column may not change a status (a review needs a reviewer's judgement per request): the row
+  is refused, saying where to approve, deny or cancel; a reviewed request keeps its person, kind and days.
+"""
 
 import re
+import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -9,6 +20,8 @@ from django.db.models import Max, Prefetch, Q
 from import_export import fields, widgets
 
 from apps.accounts.models import User
+from apps.core.actors import is_system
+from apps.core.scope import sees_everything
 from apps.dataio.resources import PortalResource
 from apps.dataio.widgets import (
     ChoiceWidget,
@@ -22,7 +35,22 @@ from apps.facilities.models import Facility
 
 from .choices import EventKind, EventStatus, ShiftStatus, TimeOffKind, TimeOffStatus
 from .models import ScheduledEvent, Shift, TimeOffRequest
-from .services import ShiftRuleBook, scheduled_event_validate, time_off_request_validate
+from .notifications import shifts_published_notify
+from .services import (
+    ShiftRuleBook,
+    people_lock,
+    scheduled_event_validate,
+    time_off_request_change_check,
+    time_off_request_validate,
+)
+from .steps import EVENT_STEPS, SHIFT_STEPS, step_named, step_to
+
+SHIFT_START_TAKEN = next(
+    constraint.violation_error_message
+    for constraint in Shift._meta.constraints
+    if constraint.name == "shift_unique_user_start"
+)
+PUBLISH = step_named(SHIFT_STEPS, "publish")
 
 
 def _zone_of_facility(obj):
@@ -37,7 +65,68 @@ def facility_widget() -> NaturalKeyWidget:
     return NaturalKeyWidget(Facility, "code", noun="facility", select_related=("location",))
 
 
-class ShiftResource(PortalResource):
+# --- the Status column -----------------------------------------------------------------------------------------
+
+
+class StatusColumnMixin:
+    """The Status column through the workflow: `status_check(instance, before)` is called for a row whose
+    status the file changes (`before`: the stored status, or the default of a new row), before the row's
+    other checks, and raises a ValidationError keyed "status" to refuse it."""
+
+    def status_before(self, instance) -> str:
+        snapshot = instance._import_snapshot
+        return snapshot["status"] if snapshot is not None else self._meta.model._meta.get_field("status").default
+
+    def status_check(self, instance, before: str) -> None:
+        raise NotImplementedError
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        instance._import_step = None
+        before = self.status_before(instance)
+        if "status" not in errors and instance.status != before:
+            try:
+                self.status_check(instance, before)
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
+        super().validate_instance(instance, errors, validate_unique)
+
+    def changed_fields(self, instance) -> set[str]:
+        """The model fields the row changes (names, not attnames)."""
+        if instance._import_snapshot is None:
+            return set()
+        changed = set(self.changed_attnames(instance))
+        return {field.name for field in self._meta.model._meta.concrete_fields if field.attname in changed}
+
+
+class StatusStepsMixin(StatusColumnMixin):
+    """A changed status runs the step that makes it (`status_steps`), or is refused with the step's sentence."""
+
+    status_steps = ()
+    status_choices = None
+
+    def status_check(self, instance, before: str) -> None:
+        try:
+            instance._import_step = step_to(
+                self.status_steps, current=before, target=instance.status, choices=self.status_choices
+            )
+        except ValidationError as exc:
+            raise ValidationError({"status": exc.messages}) from None
+
+
+class StatusRefusedMixin(StatusColumnMixin):
+    """A changed status is refused, saying where the step is taken (`status_refusal`)."""
+
+    status_refusal = ""
+
+    def status_check(self, instance, before: str) -> None:
+        raise ValidationError({"status": ValidationError(self.status_refusal, code="status_by_import")})
+
+
+# --- shifts --------------------------------------------------------------------------------------------------------
+
+
+class ShiftResource(StatusStepsMixin, PortalResource):
     """One row per shift, keyed by the person's employee ID and the local start time."""
 
     employee = fields.Field(attribute="user", column_name="Employee ID", widget=person_widget())
@@ -55,6 +144,7 @@ class ShiftResource(PortalResource):
     scope_location_path = "facility__location"
     scope_field = "facility"
     batch_checks_uniqueness = True
+    status_steps, status_choices = SHIFT_STEPS, ShiftStatus
 
     class Meta(PortalResource.Meta):
         model = Shift
@@ -67,6 +157,8 @@ class ShiftResource(PortalResource):
         self._rules: ShiftRuleBook | None = None
         self._zone_row = None
         self._zone = None
+        self._starts_taken: dict[tuple, Shift] = {}
+        self._published: list[Shift] = []
 
     def get_queryset(self):
         return Shift.objects.select_related("user", "facility__location")
@@ -147,23 +239,25 @@ class ShiftResource(PortalResource):
         )
 
     def existing_index(self, dataset):
+        """The shifts the file may name: the importer's visible shifts of its people. The rules need more: every
+        shift of those people around the file's dates, wherever it is (a person cannot work two places at once),
+        read here once, after locking the people so no other shift write for them runs meanwhile."""
         widget = self.fields["employee"].widget
-        user_ids = {person.pk for person in widget._cache.values()}
+        people = {person.pk: person for person in widget._cache.values()}
+        user_ids = set(people)
         period = self._period(dataset)
         self._user_ids, self._window = user_ids, period
+        self._starts_taken, self._published = {}, []
         if not user_ids or period is None:
             self._loaded = []
             return {}
+        people_lock(user_ids)
         # every shift of these people that could be named by the file or clash with it, cancelled included;
         # read without joins (100,000 rows): the people and facilities come from the lookups already made
-        loaded = list(
-            Shift.objects.filter(
-                Q(user_id__in=user_ids),
-                Q(starts_at__gte=period[0], starts_at__lte=period[1])
-                | Q(starts_at__lt=period[1], ends_at__gt=period[0]),
-            )
+        around = Q(user_id__in=user_ids) & (
+            Q(starts_at__gte=period[0], starts_at__lte=period[1]) | Q(starts_at__lt=period[1], ends_at__gt=period[0])
         )
-        people = {person.pk: person for person in widget._cache.values()}
+        loaded = list(Shift.objects.filter(around))
         facilities = {facility.pk: facility for facility in self.fields["facility"].widget._cache.values()}
         unknown = {shift.facility_id for shift in loaded} - set(facilities)
         facilities.update(Facility.objects.select_related("location").in_bulk(unknown))
@@ -171,18 +265,47 @@ class ShiftResource(PortalResource):
             Shift.user.field.set_cached_value(shift, people[shift.user_id])
             Shift.facility.field.set_cached_value(shift, facilities[shift.facility_id])
         self._loaded = loaded
-        return {self.instance_key(shift): shift for shift in loaded}
+        self._starts_taken = {(shift.user_id, shift.starts_at): shift for shift in loaded}
+        if is_system(self.user) or sees_everything(self.user):
+            matchable = loaded
+        else:  # a shift the importer cannot see is not theirs to update: its key reads as a new row
+            visible = set(self.import_queryset().filter(around).values_list("pk", flat=True))
+            matchable = [shift for shift in loaded if shift.pk in visible]
+        return {self.instance_key(shift): shift for shift in matchable}
 
     def prepare_rules(self, dataset):
         if not self._user_ids or self._window is None:
-            self._rules = ShiftRuleBook()
+            self._rules = ShiftRuleBook(viewer=self.user)
             return
-        self._rules = ShiftRuleBook.with_shifts(self._loaded, user_ids=self._user_ids, period=self._window)
+        self._rules = ShiftRuleBook.with_shifts(
+            self._loaded, user_ids=self._user_ids, period=self._window, viewer=self.user
+        )
         self._loaded = []
 
     def validate_rules(self, instance):
         self._rules.check(instance)
+        taken = self._starts_taken.get((instance.user_id, instance.starts_at))
+        if taken is not None and taken.pk != instance.pk:
+            # a shift of this person starting then that the importer cannot see, or a cancelled one: the form's
+            # full_clean() says this (the unique constraint's message), and so does the import
+            raise ValidationError({"starts_at": ValidationError(SHIFT_START_TAKEN, code="shift_unique_user_start")})
         self._rules.add(instance)
+        if instance._import_step is PUBLISH:
+            self._published.append(instance)
+
+    def after_import(self, dataset, result, **kwargs):
+        """Shifts the file published: each person is e-mailed once with theirs, as by the Publish action (the
+        message is queued in the import's transaction and sent once it commits)."""
+        super().after_import(dataset, result, **kwargs)
+        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors() or not self._published:
+            return
+        by_person: dict[int, list[Shift]] = defaultdict(list)
+        for shift in self._published:
+            by_person[shift.user_id].append(shift)
+        batch = uuid.uuid4().hex
+        for shifts in by_person.values():
+            shifts_published_notify(person=shifts[0].user, shifts=shifts, batch=batch, by=self.user)
+        self._published = []
 
 
 # --- scheduled events ----------------------------------------------------------------------------------------
@@ -198,6 +321,10 @@ class CrewWidget(widgets.Widget):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.people = person_widget()
+
+    def scope_to(self, user) -> None:
+        """Find only the people `user` may see: anyone else reads as an unknown employee ID."""
+        self.people.scope_to(user)
 
     @staticmethod
     def employee_ids(value) -> list[str]:
@@ -263,7 +390,7 @@ def _crews_write(events: list[ScheduledEvent]) -> None:
     )
 
 
-class ScheduledEventResource(PortalResource):
+class ScheduledEventResource(StatusStepsMixin, PortalResource):
     """One row per event, keyed by facility, local start and title; the crew as employee IDs."""
 
     facility = fields.Field(attribute="facility", column_name="Facility", widget=facility_widget())
@@ -282,6 +409,7 @@ class ScheduledEventResource(PortalResource):
     scope_location_path = "facility__location"
     scope_field = "facility"
     batch_checks_uniqueness = True  # the key by the index; the overlap by scheduled_event_validate
+    status_steps, status_choices = EVENT_STEPS, EventStatus
 
     class Meta(PortalResource.Meta):
         model = ScheduledEvent
@@ -342,6 +470,8 @@ class ScheduledEventResource(PortalResource):
 
     def prepare_rules(self, dataset):
         self._accepted = []
+        # the base resource has scoped the crew's lookups to the importer (CrewWidget.scope_to): someone outside
+        # their scope reads as an unknown employee ID, as the form's choices leave them out
         if "Crew" in self._columns:
             self.fields["crew"].widget.prefetch(dataset["Crew"])
 
@@ -389,11 +519,17 @@ class ScheduledEventResource(PortalResource):
 # --- time off ----------------------------------------------------------------------------------------------------
 
 
-class TimeOffRequestResource(PortalResource):
+class TimeOffRequestResource(StatusRefusedMixin, PortalResource):
     """One row per request, keyed by the person's employee ID, the kind of time off and its first day.
 
     People may import their own requests whatever their location; others' only where they cover it.
+    The Status column may say what a request's status is, not change it (see the module's docstring).
     """
+
+    status_refusal = (
+        "An import does not change the status of time off: approve, deny or cancel requests with the actions "
+        "of Scheduling → Time off requests, or on a request's own page."
+    )
 
     employee = fields.Field(attribute="user", column_name="Employee ID", widget=person_widget())
     kind = fields.Field(attribute="kind", column_name="Kind", widget=ChoiceWidget(TimeOffKind.choices))
@@ -447,6 +583,7 @@ class TimeOffRequestResource(PortalResource):
             days.add(starts_on)
         if not user_ids:
             return {}
+        people_lock(user_ids)  # as time_off_request_create does: the overlap rule has no database constraint
         requests = self.import_queryset().filter(user_id__in=user_ids, starts_on__in=days)
         return {self.instance_key(request): request for request in requests}
 
@@ -454,6 +591,10 @@ class TimeOffRequestResource(PortalResource):
         self._accepted = {}
 
     def validate_rules(self, instance):
+        if instance.pk is not None:
+            before = self.status_before(instance)
+            stored = TimeOffRequest(status=before)
+            time_off_request_change_check(time_off_request=stored, changed=self.changed_fields(instance))
         accepted = self._accepted.setdefault(instance.user_id, [])
         time_off_request_validate(time_off_request=instance, pending=accepted)
         accepted.append(instance)

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from apps.core.actors import is_system
+from apps.core.scope import covered_location_ids, sees_everything
 from apps.facilities.models import Facility
 
 from .choices import ShiftStatus, TimeOffStatus
@@ -96,9 +98,16 @@ class ShiftRuleBook:
 
     `check(shift)` raises what `shift_validate` raises; `add(shift)` records an accepted shift, so the
     next ones are checked against it too (two rows of one file cannot overlap either).
+
+    The rules read every shift of the people concerned, wherever it is (a person cannot work two places at
+    once), but the refusals are worded for `viewer`: a clashing shift at a location they do not cover is
+    told as "a shift at a location you do not cover" at its time in the checked shift's zone, never by its
+    facility, so the form, the actions and the import say the same and reveal no more than that.
     """
 
-    def __init__(self, *, shifts: Iterable[Shift] = (), time_off: Iterable[TimeOffRequest] = ()):
+    def __init__(self, *, shifts: Iterable[Shift] = (), time_off: Iterable[TimeOffRequest] = (), viewer):
+        self._viewer = viewer
+        self._covered: frozenset[int] | None = None  # location ids the viewer covers, read on first need
         self._facilities: dict[int, Facility] = {}
         # per person: the start times, sorted, and beside them (start, end, pk, shift) of each live shift
         self._by_user: dict[int, tuple[list[datetime], list[tuple]]] = {}
@@ -118,6 +127,7 @@ class ShiftRuleBook:
         starts_at: datetime,
         ends_at: datetime,
         statuses: Iterable[str] = (ShiftStatus.DRAFT, ShiftStatus.PUBLISHED),
+        viewer,
     ) -> "ShiftRuleBook":
         """A book over the people's shifts of `statuses` in the period, widened by the minimum rest."""
         user_ids = list(user_ids)
@@ -125,11 +135,11 @@ class ShiftRuleBook:
         shifts = Shift.objects.filter(
             user_id__in=user_ids, starts_at__lt=ends_at, ends_at__gt=starts_at, status__in=list(statuses)
         ).select_related("user", "facility__location")
-        return cls.with_shifts(shifts, user_ids=user_ids, period=(starts_at, ends_at))
+        return cls.with_shifts(shifts, user_ids=user_ids, period=(starts_at, ends_at), viewer=viewer)
 
     @classmethod
     def with_shifts(
-        cls, shifts: Iterable[Shift], *, user_ids: Iterable[int], period: tuple[datetime, datetime]
+        cls, shifts: Iterable[Shift], *, user_ids: Iterable[int], period: tuple[datetime, datetime], viewer
     ) -> "ShiftRuleBook":
         """A book over `shifts` (already read: all live shifts of `user_ids` in `period`) and their time off."""
         starts_at, ends_at = period
@@ -140,14 +150,15 @@ class ShiftRuleBook:
             starts_on__lte=(ends_at + timedelta(days=1)).date(),
             ends_on__gte=(starts_at - timedelta(days=1)).date(),
         ).select_related("user")
-        return cls(shifts=shifts, time_off=time_off)
+        return cls(shifts=shifts, time_off=time_off, viewer=viewer)
 
     @classmethod
-    def for_shifts(cls, shifts: list[Shift], **kwargs) -> "ShiftRuleBook":
+    def for_shifts(cls, shifts: list[Shift], *, viewer, **kwargs) -> "ShiftRuleBook":
         return cls.for_period(
             user_ids={shift.user_id for shift in shifts},
             starts_at=min(utc(shift.starts_at) for shift in shifts),
             ends_at=max(utc(shift.ends_at) for shift in shifts),
+            viewer=viewer,
             **kwargs,
         )
 
@@ -229,6 +240,27 @@ class ShiftRuleBook:
                 "shift_too_long",
             )
 
+    def _visible(self, other: Shift) -> bool:
+        """May the viewer see `other` (the shift a refusal names)? Their scope, or their own shift."""
+        viewer = self._viewer
+        if is_system(viewer) or sees_everything(viewer) or other.user_id == getattr(viewer, "pk", None):
+            return True
+        if self._covered is None:
+            self._covered = frozenset(covered_location_ids(viewer).values_list("pk", flat=True))
+        return other.facility.location_id in self._covered
+
+    def _zone_for(self, shift: Shift) -> ZoneInfo:
+        if shift.facility_id is None:
+            return ZoneInfo(settings.TIME_ZONE)
+        return location_zone(self._facility(shift))
+
+    def _where(self, other: Shift, shift: Shift, *, article: str = "the") -> tuple[str, ZoneInfo]:
+        """How `other` is named in a refusal about `shift`: 'the shift at LON-MCR1', told in its own zone, or,
+        when the viewer cannot see it, 'a shift at a location you do not cover', told in `shift`'s zone."""
+        if self._visible(other):
+            return f"{article} shift at {other.facility.code}", location_zone(other.facility)
+        return "a shift at a location you do not cover", self._zone_for(shift)
+
     def _check_neighbours(self, shift: Shift, add_error) -> None:
         before, later = self._neighbours(shift)
         starts_at, ends_at = utc(shift.starts_at), utc(shift.ends_at)
@@ -237,31 +269,29 @@ class ShiftRuleBook:
             overlapping.insert(0, before)
         if overlapping:
             clash = overlapping[0][3]
+            where, zone = self._where(clash, shift, article="a")
             add_error(
                 "starts_at",
-                f"{person_name(clash.user)} already has a shift at {clash.facility.code} "
-                f"{local_span(clash.starts_at, clash.ends_at, location_zone(clash.facility))}.",
+                f"{person_name(clash.user)} already has {where} {local_span(clash.starts_at, clash.ends_at, zone)}.",
                 "shift_overlap",
             )
             return
         if before is not None and timedelta(0) < starts_at - before[1] < self._min_rest:
-            other = before[3]
+            where, zone = self._where(before[3], shift)
             add_error(
                 "starts_at",
                 f"{person_name(shift.user)} would have {duration_words(starts_at - before[1])} of rest after "
-                f"the shift at {other.facility.code} ending "
-                f"{local_moment(other.ends_at, location_zone(other.facility))}"
+                f"{where} ending {local_moment(before[3].ends_at, zone)}"
                 f"; the minimum is {duration_words(self._min_rest)}.",
                 "shift_min_rest",
             )
         after = later[0] if later else None
         if after is not None and timedelta(0) < after[0] - ends_at < self._min_rest:
-            other = after[3]
+            where, zone = self._where(after[3], shift)
             add_error(
                 "ends_at",
                 f"{person_name(shift.user)} would have {duration_words(after[0] - ends_at)} of rest before "
-                f"the shift at {other.facility.code} starting "
-                f"{local_moment(other.starts_at, location_zone(other.facility))}"
+                f"{where} starting {local_moment(after[3].starts_at, zone)}"
                 f"; the minimum is {duration_words(self._min_rest)}.",
                 "shift_min_rest",
             )

@@ -1,4 +1,10 @@
-"""Reviewing time off: approve or deny a pending request, and what happens to the shifts on its days."""
+"""Time off's workflow steps: approve or deny a pending request (and what happens to the shifts on its days),
+cancel a pending or approved one.
+
+Every step locks the person, checks the caller's scope over them and the rules across requests, and saves
+through `apps.core.saving`, as the services do; the requester is e-mailed (through the outbox, once the
+transaction commits) when someone else decides.
+"""
 
 from datetime import UTC, datetime, time, timedelta
 
@@ -6,12 +12,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.actors import writes
+from apps.core.saving import instance_validate_and_save, person_lock
+
 from .choices import ShiftStatus, TimeOffStatus
 from .models import Shift, TimeOffRequest
-from .notifications import time_off_reviewed_notify
-from .publishing import shift_reassign
+from .notifications import time_off_cancelled_notify, time_off_reviewed_notify
+from .publishing import shift_cancel, shift_reassign
 from .rules import local_span, location_zone, person_name
-from .services import _time_off_request_save, shift_update
+from .services import TIME_OFF_SCOPE, adopt, step_row, time_off_request_checks
+from .steps import TIME_OFF_STEPS, step_named
+
+APPROVE, DENY, CANCEL = (step_named(TIME_OFF_STEPS, verb) for verb in ("approve", "deny", "cancel"))
 
 
 def shifts_over_time_off(*, time_off_request: TimeOffRequest) -> list[Shift]:
@@ -35,17 +47,22 @@ def shifts_over_time_off(*, time_off_request: TimeOffRequest) -> list[Shift]:
     return overlapping
 
 
-def _time_off_review(*, time_off_request: TimeOffRequest, status: str, by, note: str) -> None:
-    request = time_off_request
-    if request.status != TimeOffStatus.PENDING:
-        raise ValidationError(f"it is {request.get_status_display().lower()}, not pending.", code="not_pending")
-    if by is not None and request.user_id == by.pk:
-        raise ValidationError("nobody reviews their own request.", code="own_request")
-    request.status, request.reviewed_by, request.reviewed_at = status, by, timezone.now()
-    request.review_note = note
-    _time_off_request_save(time_off_request=request, by=by)
+def _time_off_step(*, time_off_request: TimeOffRequest, step, by, review_note: str | None = None) -> None:
+    """Run `step` on the request as stored: the person's lock, scope, status (never one's own review), rules, save."""
+    person_lock(time_off_request.user_id)
+    row = step_row(time_off_request, by=by, scope=TIME_OFF_SCOPE, owner_attname="user_id")
+    step.check(row.status, TimeOffStatus)
+    if review_note is not None:
+        if row.user_id == by.pk:
+            raise ValidationError("nobody reviews their own request.", code="own_request")
+        row.reviewed_by, row.reviewed_at, row.review_note = by, timezone.now(), review_note
+    row.status = step.target
+    instance_validate_and_save(instance=row, validate=time_off_request_checks(time_off_request=row, by=by), by=by)
+    adopt(time_off_request, row)
+    time_off_request.reviewed_by = row.reviewed_by
 
 
+@writes
 @transaction.atomic
 def time_off_request_approve(
     *,
@@ -63,11 +80,11 @@ def time_off_request_approve(
     """
     if cancel_overlapping and reassign_to is not None:
         raise ValidationError("Cancel the overlapping shifts or reassign them, not both.", code="invalid")
-    _time_off_review(time_off_request=time_off_request, status=TimeOffStatus.APPROVED, by=by, note=note)
+    _time_off_step(time_off_request=time_off_request, step=APPROVE, by=by, review_note=note)
     overlapping = shifts_over_time_off(time_off_request=time_off_request)
     for shift in overlapping:
         if cancel_overlapping:
-            shift_update(shift=shift, status=ShiftStatus.CANCELLED, by=by)
+            shift_cancel(shift=shift, by=by)
         elif reassign_to is not None:
             try:
                 shift_reassign(shift=shift, user=reassign_to, by=by)
@@ -79,13 +96,28 @@ def time_off_request_approve(
                     code="reassign_refused",
                 ) from error
     time_off_reviewed_notify(
-        time_off_request=time_off_request, cancelled_shifts=overlapping if cancel_overlapping else ()
+        time_off_request=time_off_request, cancelled_shifts=overlapping if cancel_overlapping else (), by=by
     )
     return overlapping
 
 
+@writes
 @transaction.atomic
 def time_off_request_deny(*, time_off_request: TimeOffRequest, by, note: str = "") -> TimeOffRequest:
-    _time_off_review(time_off_request=time_off_request, status=TimeOffStatus.DENIED, by=by, note=note)
-    time_off_reviewed_notify(time_off_request=time_off_request)
+    """Deny a pending request (never one's own) and e-mail the requester with the note."""
+    _time_off_step(time_off_request=time_off_request, step=DENY, by=by, review_note=note)
+    time_off_reviewed_notify(time_off_request=time_off_request, by=by)
+    return time_off_request
+
+
+@writes
+@transaction.atomic
+def time_off_request_cancel(*, time_off_request: TimeOffRequest, by) -> TimeOffRequest:
+    """Cancel a pending or approved request: its owner, or someone covering them (who e-mails the owner).
+
+    The days are free again; shifts cancelled when it was approved stay cancelled (restore them on the roster).
+    """
+    _time_off_step(time_off_request=time_off_request, step=CANCEL, by=by)
+    if time_off_request.user_id != by.pk:
+        time_off_cancelled_notify(time_off_request=time_off_request, by=by)
     return time_off_request

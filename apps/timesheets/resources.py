@@ -4,6 +4,11 @@ The model's natural key is (employee ID, work date, activity), but one person ma
 on a day against different items (two incidents), as the database's unique line has it. So the linked item's
 columns (Shift, Incident, Service Ticket) are part of the key when the file has them; without them a row
 matches the one entry of that person, day and activity, and is refused when there are several.
+
+Every related column finds only what the importing person may see: a person, shift, incident or service
+ticket outside their scope reads exactly as one that does not exist. The Status column may say what an
+entry's status is, not change it: entries are approved or rejected from the console (a review needs a
+reviewer, never the entry's own person); a reviewed entry keeps what was reviewed.
 """
 
 from contextlib import suppress
@@ -17,13 +22,14 @@ from apps.core.scope import visible_rows
 from apps.dataio.resources import PortalResource
 from apps.dataio.widgets import ChoiceWidget, LocalDateWidget, NaturalKeyWidget, TextWidget, parse_naive_datetime
 from apps.scheduling.models import Shift
-from apps.scheduling.services import day_label, person_name
+from apps.scheduling.resources import StatusRefusedMixin
+from apps.scheduling.services import day_label, people_lock, person_name
 from apps.tickets.models import IncidentTicket, ServiceTicket
 from apps.tickets.resources import WholeNumberWidget
 
 from .choices import Activity, TimeEntryStatus
 from .models import TimeEntry
-from .services import time_entry_validate
+from .services import time_entry_change_check, time_entry_validate
 
 LINKS = ("shift", "incident", "service_ticket")
 LOCAL_MINUTE = "%Y-%m-%d %H:%M"
@@ -37,7 +43,8 @@ class ShiftStartWidget(widgets.Widget):
     """A shift of the row's person, named by its local start (in the time zone of the shift's facility).
 
     `prefetch(people, moments)` loads the people's shifts around the file's moments in one query; a cell
-    with an offset (2026-07-01T06:00+01:00) is matched as the instant it names.
+    with an offset (2026-07-01T06:00+01:00) is matched as the instant it names. Bound to the importing person
+    (`scope_to`), it finds only the shifts they may see: another is "no shift starting at …", as a missing one.
     """
 
     def __init__(self, **kwargs):
@@ -89,8 +96,13 @@ class ShiftStartWidget(widgets.Widget):
         return "" if value is None else _local_start(value)
 
 
-class TimeEntryResource(PortalResource):
+class TimeEntryResource(StatusRefusedMixin, PortalResource):
     """One row per time entry. People may import their own entries; others' only where they cover the person."""
+
+    status_refusal = (
+        "An import does not change the status of time entries: approve or reject them with the actions of "
+        "Timesheets → Time entries."
+    )
 
     employee = fields.Field(attribute="user", column_name="Employee ID", widget=person_widget())
     work_date = fields.Field(attribute="work_date", column_name="Work Date", widget=LocalDateWidget())
@@ -211,10 +223,11 @@ class TimeEntryResource(PortalResource):
             if "Shift" in self._columns and row["Shift"] not in (None, ""):
                 with suppress(ValueError):  # the row's own error is reported when it is read
                     moments.append(parse_naive_datetime(row["Shift"]))
-        self.fields["shift"].widget.prefetch(user_ids, moments)
+        self.fields["shift"].widget.prefetch(user_ids, moments)  # scoped to the importer by the base resource
         self._by_day = {}
         if not user_ids:
             return {}
+        people_lock(user_ids)  # as time_entry_create does: the day total has no database constraint
         entries = self.import_queryset().filter(user_id__in=user_ids, work_date__in=days)
         for entry in entries:
             self._by_day.setdefault((entry.user_id, entry.work_date, entry.activity), []).append(entry)
@@ -224,6 +237,9 @@ class TimeEntryResource(PortalResource):
         self._accepted = {}
 
     def validate_rules(self, instance):
+        if instance.pk is not None:
+            stored = TimeEntry(status=self.status_before(instance))
+            time_entry_change_check(time_entry=stored, changed=self.changed_fields(instance))
         accepted = self._accepted.setdefault(instance.user_id, [])
         time_entry_validate(time_entry=instance, pending=accepted)
         accepted.append(instance)

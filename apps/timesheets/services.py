@@ -1,6 +1,11 @@
-"""Writes on time entries, with the rules across rows: a day holds at most 24 hours, links agree."""
+"""Writes on time entries, with the rules across rows: a day holds at most 24 hours, links agree.
 
-from collections.abc import Iterable
+Every writing service names its actor (`by`, keyword-only, no default). The status moves by the review steps
+only (submitted → approved or rejected, never one's own, stamped with the reviewer and the time); a reviewed
+entry keeps what was reviewed (its notes aside). Only administrators delete an entry; others reject it.
+"""
+
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -9,17 +14,37 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from apps.core.saving import instance_validate_and_save, person_lock, reject_unknown_fields
+from apps.core.actors import writes
+from apps.core.saving import instance_delete, instance_validate_and_save, person_lock, reject_unknown_fields
 from apps.core.scope import check_row_in_scope
 from apps.scheduling.models import Shift
-from apps.scheduling.services import day_label, person_name
+from apps.scheduling.services import (
+    administrator_check,
+    adopt,
+    changed_fields,
+    day_label,
+    keep_stored,
+    people_lock,
+    person_name,
+    step_row,
+    stored_in_scope,
+)
+from apps.scheduling.steps import Step
 
 from .choices import Activity, TimeEntryStatus
 from .models import MINUTES_PER_DAY, TimeEntry
 
 TIME_ENTRY_FIELDS = frozenset(
-    {"user", "work_date", "minutes", "activity", "shift", "incident", "service_ticket", "notes", "status"}
+    {"user", "work_date", "minutes", "activity", "shift", "incident", "service_ticket", "notes"}
 )
+# what a reviewer approved or rejected: fixed once the entry is reviewed (its notes may still be edited)
+TIME_ENTRY_REVIEWED_FIELDS = ("user", "work_date", "minutes", "activity", "shift", "incident", "service_ticket")
+TIME_ENTRY_SCOPE = {"location_path": "user__home_location", "field": "user"}
+TIME_ENTRY_STEPS = (
+    Step("approve", (TimeEntryStatus.SUBMITTED,), TimeEntryStatus.APPROVED, "submitted"),
+    Step("reject", (TimeEntryStatus.SUBMITTED,), TimeEntryStatus.REJECTED, "submitted"),
+)
+APPROVE, REJECT = TIME_ENTRY_STEPS
 
 # Which activity a linked item implies.
 LINK_ACTIVITIES = {"shift": Activity.SHIFT, "incident": Activity.INCIDENT, "service_ticket": Activity.SERVICE}
@@ -114,20 +139,35 @@ def _day(day: date) -> str:
     return f"{day_label(day)} {day.year}"
 
 
-def _in_scope_then(time_entry: TimeEntry, *, by) -> None:
+def time_entry_checks(*, time_entry: TimeEntry, by) -> Callable[[], None]:
     """Entries of people outside `by`'s locations are refused (their own entries excepted), then the rules."""
-    check_row_in_scope(
-        by=by, row=time_entry, location_path="user__home_location", field="user", owner=time_entry.user_id
-    )
-    time_entry_validate(time_entry=time_entry)
+
+    def check() -> None:
+        check_row_in_scope(by=by, row=time_entry, owner=time_entry.user_id, **TIME_ENTRY_SCOPE)
+        time_entry_validate(time_entry=time_entry)
+
+    return check
 
 
-def _time_entry_save(*, time_entry: TimeEntry, by) -> TimeEntry:
-    person_lock(time_entry.user_id)  # the day total has no database constraint: queue one person's writes
-    instance_validate_and_save(instance=time_entry, validate=lambda: _in_scope_then(time_entry, by=by), by=by)
-    return time_entry
+def time_entry_change_check(*, time_entry: TimeEntry, changed: Iterable[str]) -> None:
+    """A reviewed entry keeps what was reviewed (the form, the import, the service); its notes may change."""
+    if time_entry.status == TimeEntryStatus.SUBMITTED:
+        return
+    fixed = [name for name in TIME_ENTRY_REVIEWED_FIELDS if name in set(changed)]
+    if fixed:
+        status = time_entry.get_status_display().lower()
+        raise ValidationError(
+            {
+                name: ValidationError(
+                    f"The entry is {status}: it stays as reviewed (log a new entry for the difference).",
+                    code="reviewed",
+                )
+                for name in fixed
+            }
+        )
 
 
+@writes
 @transaction.atomic
 def time_entry_create(
     *,
@@ -139,8 +179,9 @@ def time_entry_create(
     incident=None,
     service_ticket=None,
     notes: str = "",
-    by=None,
+    by,
 ) -> TimeEntry:
+    """A new submitted entry (reviewed with `time_entry_approve` / `time_entry_reject`)."""
     time_entry = TimeEntry(
         user=user,
         work_date=work_date,
@@ -150,39 +191,64 @@ def time_entry_create(
         incident=incident,
         service_ticket=service_ticket,
         notes=notes,
+        status=TimeEntryStatus.SUBMITTED,
     )
-    return _time_entry_save(time_entry=time_entry, by=by)
+    person_lock(time_entry.user_id)  # the day total has no database constraint: queue one person's writes
+    instance_validate_and_save(instance=time_entry, validate=time_entry_checks(time_entry=time_entry, by=by), by=by)
+    return time_entry
 
 
+@writes
 @transaction.atomic
-def time_entry_update(*, time_entry: TimeEntry, by=None, **fields: Any) -> TimeEntry:
-    """Change any of user, work_date, minutes, activity, shift, incident, service_ticket, notes, status."""
+def time_entry_update(*, time_entry: TimeEntry, by, **fields: Any) -> TimeEntry:
+    """Change any of user, work_date, minutes, activity, shift, incident, service_ticket, notes; once reviewed,
+    only the notes. The status and the review stamps move by the review steps only."""
     reject_unknown_fields(fields, TIME_ENTRY_FIELDS, "time_entry_update")
+    stored = stored_in_scope(time_entry, by=by, owner_attname="user_id", **TIME_ENTRY_SCOPE)
+    keep_stored(time_entry, stored, ("status", "reviewed_by", "reviewed_at"))
+    time_entry_change_check(time_entry=time_entry, changed=changed_fields(time_entry, fields))
+    people_lock([time_entry.user_id, getattr(fields.get("user"), "pk", None)])
     for name, value in fields.items():
         setattr(time_entry, name, value)
-    return _time_entry_save(time_entry=time_entry, by=by)
+    instance_validate_and_save(instance=time_entry, validate=time_entry_checks(time_entry=time_entry, by=by), by=by)
+    return time_entry
+
+
+@writes
+@transaction.atomic
+def time_entry_delete(*, time_entry: TimeEntry, by, reason: str) -> None:
+    """An administrator's delete, kept in history with `reason`."""
+    administrator_check(by=by, noun="time entries", instead="reject the entry instead")
+    stored_in_scope(time_entry, by=by, owner_attname="user_id", **TIME_ENTRY_SCOPE)
+    instance_delete(instance=time_entry, by=by, reason=reason)
 
 
 # --- review --------------------------------------------------------------------------------------------------
 
 
-def _time_entry_review(*, time_entry: TimeEntry, status: str, by) -> TimeEntry:
-    if time_entry.status != TimeEntryStatus.SUBMITTED:
-        raise ValidationError(
-            f"it is {time_entry.get_status_display().lower()}, not submitted.", code="time_entry_not_submitted"
-        )
-    if by is not None and time_entry.user_id == by.pk:
+def _time_entry_review(*, time_entry: TimeEntry, step: Step, by) -> TimeEntry:
+    """Run `step` on the entry as stored: the person's lock, scope, status, never one's own, rules, save."""
+    person_lock(time_entry.user_id)
+    row = step_row(time_entry, by=by, scope=TIME_ENTRY_SCOPE, owner_attname="user_id")
+    step.check(row.status, TimeEntryStatus)
+    if row.user_id == by.pk:
         raise ValidationError("nobody reviews their own time.", code="time_entry_own")
-    time_entry.status, time_entry.reviewed_by, time_entry.reviewed_at = status, by, timezone.now()
-    return _time_entry_save(time_entry=time_entry, by=by)
+    row.status, row.reviewed_by, row.reviewed_at = step.target, by, timezone.now()
+    instance_validate_and_save(instance=row, validate=time_entry_checks(time_entry=row, by=by), by=by)
+    adopt(time_entry, row)
+    time_entry.reviewed_by = row.reviewed_by
+    return time_entry
 
 
+@writes
 @transaction.atomic
 def time_entry_approve(*, time_entry: TimeEntry, by) -> TimeEntry:
     """Approve a submitted entry (scope and the day's rules checked again), stamping who and when."""
-    return _time_entry_review(time_entry=time_entry, status=TimeEntryStatus.APPROVED, by=by)
+    return _time_entry_review(time_entry=time_entry, step=APPROVE, by=by)
 
 
+@writes
 @transaction.atomic
 def time_entry_reject(*, time_entry: TimeEntry, by) -> TimeEntry:
-    return _time_entry_review(time_entry=time_entry, status=TimeEntryStatus.REJECTED, by=by)
+    """Reject a submitted entry (it no longer counts towards the day), stamping who and when."""
+    return _time_entry_review(time_entry=time_entry, step=REJECT, by=by)

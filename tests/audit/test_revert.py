@@ -224,6 +224,7 @@ def test_a_deleted_object_cannot_be_reverted(login, root, mcr, alex, on_the_hour
         position="MCR operator",
         starts_at=on_the_hour,
         ends_at=on_the_hour + timedelta(hours=8),
+        by=root,
     )
     first, shift_id = shift.history.get(), shift.pk
     shift.delete()

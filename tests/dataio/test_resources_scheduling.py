@@ -20,7 +20,7 @@ from tests.factories import (
     TimeOffRequestFactory,
     UserFactory,
 )
-from tests.scheduling.conftest import london
+from tests.scheduling.conftest import import_confirm, import_preview, london, page_text, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -197,9 +197,7 @@ def test_a_supervisor_cannot_import_events_at_another_location(mcr, paris_studio
         headers=["Facility", "Starts", "Title", "Ends"],
         user=supervisor,
     )
-    assert [str(error) for error in outcome.errors] == [
-        "Row 3, Facility: No facility with code “PAR-STU”."
-    ]
+    assert [str(error) for error in outcome.errors] == ["Row 3, Facility: No facility with code “PAR-STU”."]
     assert not ScheduledEvent.objects.exists()
 
 
@@ -221,7 +219,7 @@ def test_time_off_reimport_of_an_export_changes_nothing(alex, root):
 def test_time_off_is_created_with_labels_in_any_case(alex, sam, root):
     outcome = run(
         TimeOffRequestResource,
-        ["e10001", "VACATION", "03/08/2026", "07/08/2026", "Family", "approved"],
+        ["e10001", "VACATION", "03/08/2026", "07/08/2026", "Family", "PENDING"],
         ["E10002", "sick", "2026-08-03", "2026-08-03", "", ""],
         headers=TIME_OFF_HEADERS,
         user=root,
@@ -232,7 +230,7 @@ def test_time_off_is_created_with_labels_in_any_case(alex, sam, root):
         TimeOffKind.VACATION,
         date(2026, 8, 3),
         date(2026, 8, 7),
-        TimeOffStatus.APPROVED,
+        TimeOffStatus.PENDING,
     )
     assert TimeOffRequest.objects.get(user=sam).status == TimeOffStatus.PENDING
     record = holiday.history.get()
@@ -277,9 +275,7 @@ def test_bad_time_off_rows_name_row_column_and_reason_and_nothing_is_written(ale
 def test_a_supervisor_imports_time_off_of_people_they_cover_and_their_own(alex, supervisor):
     supervisor.employee_id = "E90001"
     supervisor.save()
-    UserFactory(
-        username="pierre", employee_id="E30001", home_location=LocationFactory(code="PAR", name="Paris")
-    )
+    UserFactory(username="pierre", employee_id="E30001", home_location=LocationFactory(code="PAR", name="Paris"))
     assert supervisor.home_location.code != "LON-HQ"  # based somewhere they do not cover
     outcome = run(
         TimeOffRequestResource,
@@ -288,9 +284,7 @@ def test_a_supervisor_imports_time_off_of_people_they_cover_and_their_own(alex, 
         headers=["Employee ID", "Kind", "First Day", "Last Day"],
         user=supervisor,
     )
-    assert [str(error) for error in outcome.errors] == [
-        "Row 3, Employee ID: No person with employee id “E30001”."
-    ]
+    assert [str(error) for error in outcome.errors] == ["Row 3, Employee ID: No person with employee id “E30001”."]
     assert not TimeOffRequest.objects.exists()
     outcome = run(
         TimeOffRequestResource,
@@ -317,3 +311,120 @@ def test_events_through_the_console_preview_then_confirm_with_their_crew(root_cl
     record = event.history.get()
     assert record.history_user == root and record.history_change_reason.startswith("Import job ")
     assert crew_in_history(record) == {"E10001"}
+
+
+# --- the Status column: events run their steps, time off refuses it ---------------------------------------------------
+
+
+def test_an_event_confirmed_by_import_runs_the_confirm_step_and_its_rule(news, mcr, supervisor):
+    pilot = ScheduledEventFactory(
+        title="Pilot", facility=mcr, starts_at=london(2026, 7, 1, 18, 30), ends_at=london(2026, 7, 1, 20)
+    )
+    later = ScheduledEventFactory(
+        title="Late show", facility=mcr, starts_at=london(2026, 7, 1, 22), ends_at=london(2026, 7, 1, 23)
+    )
+    headers = ["Facility", "Starts", "Title", "Status"]
+
+    clash = run(
+        ScheduledEventResource, ["LON-MCR1", "2026-07-01 18:30", "Pilot", "Confirmed"], headers=headers, user=supervisor
+    )
+    fine = run(
+        ScheduledEventResource,
+        ["LON-MCR1", "2026-07-01 22:00", "Late show", "confirmed"],
+        headers=headers,
+        user=supervisor,
+    )
+    back = run(
+        ScheduledEventResource,
+        ["LON-MCR1", "2026-07-01 22:00", "Late show", "Tentative"],
+        headers=headers,
+        user=supervisor,
+    )
+
+    assert counts(clash)[3] == [
+        "Row 2, Starts: LON-MCR1 already has a confirmed live broadcast, “Evening news”, from 18:00 to 19:00 on 1 Jul "
+        "(Europe/London)."
+    ]
+    assert counts(fine) == (0, 1, 0, [])
+    assert counts(back)[3] == ["Row 2, Status: Cannot restore as tentative: it is confirmed, not cancelled."]
+    assert ScheduledEvent.objects.get(pk=pilot.pk).status == EventStatus.TENTATIVE
+    later.refresh_from_db()
+    assert (later.status, later.history.latest().history_user) == (EventStatus.CONFIRMED, supervisor)
+
+
+def test_a_crew_member_outside_the_importers_scope_reads_as_an_unknown_one(mcr, alex, supervisor):
+    UserFactory(username="pierre", employee_id="E30001", home_location=LocationFactory(code="PAR", name="Paris"))
+    headers = ["Facility", "Starts", "Title", "Ends", "Crew"]
+
+    elsewhere = run(
+        ScheduledEventResource,
+        ["LON-MCR1", "2026-07-02 18:00", "News", "2026-07-02 19:00", "E10001; E30001"],
+        headers=headers,
+        user=supervisor,
+    )
+    nowhere = run(
+        ScheduledEventResource,
+        ["LON-MCR1", "2026-07-02 18:00", "News", "2026-07-02 19:00", "E10001; E39999"],
+        headers=headers,
+        user=supervisor,
+    )
+
+    assert counts(elsewhere)[3] == ["Row 2, Crew: No person with employee ID “E30001”."]
+    assert counts(nowhere)[3] == ["Row 2, Crew: No person with employee ID “E39999”."]
+    assert not ScheduledEvent.objects.exists()
+
+
+TIME_OFF_REFUSAL = (
+    "An import does not change the status of time off: approve, deny or cancel requests with the actions of "
+    "Scheduling → Time off requests, or on a request's own page."
+)
+
+
+def test_a_supervisor_cannot_approve_their_own_time_off_by_import_preview_or_confirm(client, supervisor):
+    supervisor.employee_id = "E90001"
+    supervisor.save()
+    own = TimeOffRequestFactory(
+        user=supervisor, kind=TimeOffKind.VACATION, starts_on=date(2026, 8, 3), ends_on=date(2026, 8, 7)
+    )
+    rows = [
+        ["E90001", "Vacation", "2026-08-03", "2026-08-07", "", "Approved"],
+        ["E90001", "Sick", "2026-08-10", "2026-08-10", "", "Approved"],
+    ]
+    client = signed_in(client, supervisor)
+
+    preview = import_preview(client, TimeOffRequest, TIME_OFF_HEADERS, *rows)
+    refused = import_confirm(client, TimeOffRequest)
+    confirmed = run(TimeOffRequestResource, *rows, headers=TIME_OFF_HEADERS, user=supervisor)
+
+    assert page_text(preview).count(TIME_OFF_REFUSAL) == 2
+    assert refused.status_code == 302
+    assert counts(confirmed)[3] == [f"Row 2, Status: {TIME_OFF_REFUSAL}", f"Row 3, Status: {TIME_OFF_REFUSAL}"]
+    own.refresh_from_db()
+    assert (own.status, own.reviewed_by, TimeOffRequest.objects.count()) == (TimeOffStatus.PENDING, None, 1)
+
+
+def test_time_off_rows_that_keep_the_status_are_imported_and_a_reviewed_one_keeps_its_days(alex, supervisor):
+    approved = TimeOffRequestFactory(
+        user=alex, starts_on=date(2026, 8, 3), ends_on=date(2026, 8, 7), status=TimeOffStatus.APPROVED
+    )
+
+    same = run(
+        TimeOffRequestResource,
+        ["E10001", "Vacation", "2026-08-03", "2026-08-07", "Family", "Approved"],
+        headers=TIME_OFF_HEADERS,
+        user=supervisor,
+    )
+    longer = run(
+        TimeOffRequestResource,
+        ["E10001", "Vacation", "2026-08-03", "2026-08-14"],
+        headers=TIME_OFF_HEADERS[:4],
+        user=supervisor,
+    )
+
+    assert counts(same) == (0, 1, 0, [])
+    assert counts(longer)[3] == [
+        "Row 2, Last Day: The request is approved: its person, kind and days stay as reviewed "
+        "(cancel it and request the new days instead)."
+    ]
+    approved.refresh_from_db()
+    assert (approved.reason, approved.ends_on, approved.status) == ("Family", date(2026, 8, 7), TimeOffStatus.APPROVED)

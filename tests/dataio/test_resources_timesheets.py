@@ -11,7 +11,7 @@ from apps.timesheets.choices import Activity, TimeEntryStatus
 from apps.timesheets.models import TimeEntry
 from apps.timesheets.resources import TimeEntryResource
 from tests.factories import IncidentTicketFactory, LocationFactory, ShiftFactory, TimeEntryFactory, UserFactory
-from tests.scheduling.conftest import london
+from tests.scheduling.conftest import import_confirm, import_preview, london, page_text, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_reimport_of_an_export_changes_nothing(alex, early_shift, fault, root):
 def test_entries_are_created_with_labels_and_links_in_any_case(alex, sam, early_shift, fault, root):
     outcome = run(
         ["e10001", "01/07/2026", "SHIFT", "480", "2026-07-01 06:00", "", "", "", ""],
-        ["E10001", "2026-07-01", "incident", "30", "", "inc-000042", "", "Restarted encoder", "approved"],
+        ["E10001", "2026-07-01", "incident", "30", "", "inc-000042", "", "Restarted encoder", "SUBMITTED"],
         ["E10002", "2026-07-01", "Training", "1,440", "", "", "", "", ""],
         headers=HEADERS,
         user=root,
@@ -72,7 +72,7 @@ def test_entries_are_created_with_labels_and_links_in_any_case(alex, sam, early_
     on_fault = TimeEntry.objects.get(user=alex, activity=Activity.INCIDENT)
     assert (on_fault.incident, on_fault.status, on_fault.notes) == (
         fault,
-        TimeEntryStatus.APPROVED,
+        TimeEntryStatus.SUBMITTED,
         "Restarted encoder",
     )
     assert TimeEntry.objects.get(user=sam).minutes == 1440
@@ -141,9 +141,7 @@ def test_a_supervisor_imports_entries_of_people_they_cover_and_their_own(alex, s
         headers=HEADERS[:4],
         user=supervisor,
     )
-    assert [str(error) for error in outcome.errors] == [
-        "Row 3, Employee ID: No person with employee id “E30001”."
-    ]
+    assert [str(error) for error in outcome.errors] == ["Row 3, Employee ID: No person with employee id “E30001”."]
     assert not TimeEntry.objects.exists()
     outcome = run(
         ["E10001", "2026-07-01", "Training", "60"],
@@ -152,3 +150,84 @@ def test_a_supervisor_imports_entries_of_people_they_cover_and_their_own(alex, s
         user=supervisor,
     )
     assert counts(outcome) == (2, 0, 0, [])
+
+
+# --- the Status column and the linked items, as the form has them -------------------------------------------------
+
+ENTRY_REFUSAL = (
+    "An import does not change the status of time entries: approve or reject them with the actions of "
+    "Timesheets → Time entries."
+)
+
+
+def test_a_supervisor_cannot_approve_their_own_entry_by_import_preview_or_confirm(client, supervisor):
+    supervisor.employee_id = "E90001"
+    supervisor.save()
+    own = TimeEntryFactory(user=supervisor, work_date=JULY_1, minutes=60, activity=Activity.TRAINING)
+    rows = [["E90001", "2026-07-01", "Training", "60", "Approved"], ["E90001", "2026-07-02", "Admin", "30", "approved"]]
+    headers = ["Employee ID", "Work Date", "Activity", "Minutes", "Status"]
+    client = signed_in(client, supervisor)
+
+    preview = import_preview(client, TimeEntry, headers, *rows)
+    refused = import_confirm(client, TimeEntry)
+    confirmed = run(*rows, headers=headers, user=supervisor)
+
+    assert page_text(preview).count(ENTRY_REFUSAL) == 2
+    assert refused.status_code == 302
+    assert counts(confirmed)[3] == [f"Row 2, Status: {ENTRY_REFUSAL}", f"Row 3, Status: {ENTRY_REFUSAL}"]
+    own.refresh_from_db()
+    assert (own.status, own.reviewed_by, TimeEntry.objects.count()) == (TimeEntryStatus.SUBMITTED, None, 1)
+
+
+def test_a_reviewed_entry_keeps_its_minutes_on_import(alex, supervisor):
+    TimeEntryFactory(user=alex, work_date=JULY_1, minutes=60, activity=Activity.TRAINING, status="approved")
+
+    outcome = run(["E10001", "2026-07-01", "Training", "90"], headers=HEADERS[:4], user=supervisor)
+
+    assert counts(outcome)[3] == [
+        "Row 2, Minutes: The entry is approved: it stays as reviewed (log a new entry for the difference)."
+    ]
+    assert TimeEntry.objects.get().minutes == 60
+
+
+@pytest.fixture
+def paris_items(db):
+    """A shift of alex, an incident and a service ticket at Paris, which the supervisor (London HQ) does not cover."""
+    from tests.factories import FacilityFactory, ServiceTicketFactory
+
+    paris = FacilityFactory(code="PAR-MCR", location=LocationFactory(code="PAR", name="Paris", timezone="Europe/Paris"))
+    return (
+        paris,
+        IncidentTicketFactory(reference="INC-000777", facility=paris),
+        ServiceTicketFactory(reference="SRV-000777", facility=paris),
+    )
+
+
+def test_a_linked_item_outside_the_importers_scope_reads_as_one_that_does_not_exist(alex, supervisor, paris_items):
+    paris, _incident, _ticket = paris_items
+    ShiftFactory(user=alex, facility=paris, starts_at=london(2026, 7, 1, 6), ends_at=london(2026, 7, 1, 14))
+
+    elsewhere = run(
+        ["E10001", "2026-07-01", "Shift", "60", "2026-07-01 06:00", "", "", "", ""],
+        ["E10001", "2026-07-01", "Incident", "60", "", "INC-000777", "", "", ""],
+        ["E10001", "2026-07-01", "Service", "60", "", "", "SRV-000777", "", ""],
+        user=supervisor,
+    )
+    nowhere = run(
+        ["E10001", "2026-07-01", "Shift", "60", "2026-07-02 06:00", "", "", "", ""],
+        ["E10001", "2026-07-01", "Incident", "60", "", "INC-000778", "", "", ""],
+        ["E10001", "2026-07-01", "Service", "60", "", "", "SRV-000778", "", ""],
+        user=supervisor,
+    )
+
+    assert counts(elsewhere)[3] == [
+        "Row 2, Shift: Alex Doe has no shift starting at 2026-07-01 06:00.",
+        "Row 3, Incident: No incident with reference “INC-000777”.",
+        "Row 4, Service Ticket: No service ticket with reference “SRV-000777”.",
+    ]
+    assert counts(nowhere)[3] == [
+        "Row 2, Shift: Alex Doe has no shift starting at 2026-07-02 06:00.",
+        "Row 3, Incident: No incident with reference “INC-000778”.",
+        "Row 4, Service Ticket: No service ticket with reference “SRV-000778”.",
+    ]
+    assert not TimeEntry.objects.exists()

@@ -83,6 +83,8 @@ class Grants:
     def can(self, action: str) -> bool:
         if action == "view":
             return self.raw("view") or self.raw("change")
+        if action in self.spec.administrators_only and not ROLES[self.role].sees_everything:
+            return False
         return self.raw(action) and action not in self.spec.read_only
 
     def can_run(self, permissions) -> bool:

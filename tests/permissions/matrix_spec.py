@@ -115,6 +115,8 @@ class ModelSpec:
     build: Callable[[Place], object]
     # "add" / "change" / "delete" the admin refuses to everyone, whatever the role's permissions
     read_only: frozenset[str] = frozenset()
+    # what the admin leaves to administrators, whatever other roles' permissions (roster rows are cancelled)
+    administrators_only: frozenset[str] = frozenset()
     # a custom permission name in an action's `permissions` -> the "app_label.codename" its has_<name>_permission checks
     action_permissions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # guardian's "Object permissions" page (<id>/permissions/): the "app_label.codename" it needs, None without one
@@ -123,6 +125,7 @@ class ModelSpec:
 
 _n = itertools.count(1)
 READ_ONLY = frozenset({"add", "change", "delete"})
+DELETE = frozenset({"delete"})  # cancelled (or rejected) by everyone but administrators
 
 
 def _user(place):
@@ -191,18 +194,25 @@ MODEL_SPECS: dict[type, ModelSpec] = {
         lambda place: f.TicketNoteFactory(incident=_incident(place), author=place.person),
         read_only=frozenset({"change"}),
     ),
-    Shift: ModelSpec(Scope.LOCATION, lambda place: f.ShiftFactory(user=place.person, facility=place.facility)),
-    ScheduledEvent: ModelSpec(Scope.LOCATION, lambda place: f.ScheduledEventFactory(facility=place.facility)),
+    Shift: ModelSpec(
+        Scope.LOCATION,
+        lambda place: f.ShiftFactory(user=place.person, facility=place.facility),
+        administrators_only=DELETE,
+    ),
+    ScheduledEvent: ModelSpec(
+        Scope.LOCATION, lambda place: f.ScheduledEventFactory(facility=place.facility), administrators_only=DELETE
+    ),
     TimeOffRequest: ModelSpec(
         Scope.LOCATION,
         lambda place: f.TimeOffRequestFactory(user=place.person),
         action_permissions={"review": "scheduling.change_timeoffrequest"},  # TimeOffActionsMixin
+        administrators_only=DELETE,
     ),
     CoverageRequirement: ModelSpec(
         Scope.LOCATION,
         lambda place: CoverageRequirement.objects.create(facility=place.facility, position=f"Operator {next(_n)}"),
     ),
-    TimeEntry: ModelSpec(Scope.LOCATION, _time_entry),
+    TimeEntry: ModelSpec(Scope.LOCATION, _time_entry, administrators_only=DELETE),
     OutboundEmail: ModelSpec(
         Scope.ADMIN_ONLY,
         lambda place: f.OutboundEmailFactory(),

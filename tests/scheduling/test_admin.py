@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.console.scheduling import admin as scheduling_admin
+from apps.notifications.models import OutboundEmail
 from apps.scheduling import services
 from apps.scheduling.choices import EventKind, EventStatus, ShiftStatus, TimeOffKind, TimeOffStatus
 from apps.scheduling.models import SHIFT_OVERLAP_MESSAGE, ScheduledEvent, Shift, TimeOffRequest
@@ -121,19 +122,35 @@ def test_adding_an_overlapping_shift_shows_the_clash_and_writes_nothing(root_cli
     assert not LogEntry.objects.exists()
 
 
-def test_publishing_over_approved_time_off_is_shown_on_the_form(root_client, alex, mcr):
+def test_the_form_cannot_publish_a_shift_it_adds_a_draft_and_tells_nobody(root_client, alex, mcr):
+    """The status is read-only: a Status posted anyway is ignored; publishing is the list's action (its step)."""
     TimeOffRequestFactory(
         user=alex, starts_on=date(2026, 3, 3), ends_on=date(2026, 3, 3), status=TimeOffStatus.APPROVED
     )
 
+    form = root_client.get(reverse("admin:scheduling_shift_add"))
     response = root_client.post(
         reverse("admin:scheduling_shift_add"),
         _shift_post(alex, mcr, london(2026, 3, 3, 6), status=ShiftStatus.PUBLISHED),
     )
 
-    assert response.status_code == 200
-    assert "Alex Doe has approved vacation time off on 3 Mar 2026" in _text(response)
-    assert not Shift.objects.exists()
+    assert 'name="status"' not in form.content.decode()
+    assert response.status_code == 302, _text(response)
+    assert Shift.objects.get().status == ShiftStatus.DRAFT
+    assert not OutboundEmail.objects.exists()
+
+
+def test_the_change_form_shows_the_status_read_only_and_ignores_a_posted_one(root_client, alex, mcr):
+    shift = ShiftFactory(user=alex, facility=mcr, starts_at=london(2026, 3, 3, 6), ends_at=london(2026, 3, 3, 14))
+    change_url = reverse("admin:scheduling_shift_change", args=[shift.pk])
+
+    page = root_client.get(change_url)
+    saved = root_client.post(change_url, _shift_post(alex, mcr, london(2026, 3, 3, 6), status=ShiftStatus.PUBLISHED))
+
+    assert 'name="status"' not in page.content.decode() and "Draft" in _text(page)
+    assert saved.status_code == 302, _text(saved)
+    assert Shift.objects.get().status == ShiftStatus.DRAFT
+    assert not OutboundEmail.objects.exists()
 
 
 def test_a_valid_shift_is_added_once_with_history(root_client, root, alex, mcr):
@@ -150,7 +167,7 @@ def test_a_valid_shift_is_added_once_with_history(root_client, root, alex, mcr):
 def _pass_the_forms_checks(monkeypatch) -> list:
     """The form's checks pass, as when another supervisor's save has not landed yet; returns the form's calls."""
     calls = []
-    monkeypatch.setattr(scheduling_admin, "shift_validate", lambda *, shift: calls.append(shift))
+    monkeypatch.setattr(scheduling_admin, "shift_validate", lambda *, shift, by: calls.append(shift))
     monkeypatch.setattr(Shift, "validate_constraints", lambda self, *args, **kwargs: None)
     return calls
 
@@ -173,7 +190,7 @@ def test_a_save_refused_by_the_database_re_renders_the_form(root_client, alex, m
     """Every check in Python passes; PostgreSQL's exclusion constraint refuses the row; the form says so."""
     ShiftFactory(user=alex, facility=mcr, starts_at=london(2026, 3, 3, 6), ends_at=london(2026, 3, 3, 14))
     _pass_the_forms_checks(monkeypatch)
-    monkeypatch.setattr(services, "shift_validate", lambda *, shift: None)
+    monkeypatch.setattr(services, "shift_validate", lambda *, shift, by: None)
 
     response = root_client.post(reverse("admin:scheduling_shift_add"), _shift_post(alex, mcr, london(2026, 3, 3, 10)))
 
@@ -213,14 +230,13 @@ def test_shift_change_page_history_and_an_overlapping_change(root_client, root, 
 # --- scheduled events -------------------------------------------------------------------------------------------------
 
 
-def _event_post(facility, starts_at, crew=(), title="Evening news", status=EventStatus.CONFIRMED):
+def _event_post(facility, starts_at, crew=(), title="Evening news"):
     return {
         "title": title,
         "kind": EventKind.LIVE_BROADCAST,
         "facility": facility.pk,
         **_split("starts_at", starts_at),
         **_split("ends_at", starts_at + timedelta(hours=1)),
-        "status": status,
         "crew": [person.pk for person in crew],
     }
 
@@ -258,7 +274,7 @@ def test_event_list_runs_the_same_queries_for_more_rows(root_client, studio):
     assert len(many) == len(few)
 
 
-def test_adding_an_overlapping_confirmed_event_is_refused_and_a_valid_one_saved_with_crew(
+def test_an_event_is_added_tentative_with_crew_and_confirming_it_into_a_clash_is_refused(
     root_client, root, alex, studio
 ):
     ScheduledEventFactory(
@@ -270,18 +286,23 @@ def test_adding_an_overlapping_confirmed_event_is_refused_and_a_valid_one_saved_
     )
     add_url = reverse("admin:scheduling_scheduledevent_add")
 
-    refused = root_client.post(add_url, _event_post(studio, london(2026, 3, 3, 18, 30), crew=[alex], title="Sport"))
-    assert refused.status_code == 200
-    assert "LON-STU1 already has a confirmed live broadcast, “Evening news”, from 18:00 to 19:00 on 3 Mar" in _text(
-        refused
-    )
-    assert ScheduledEvent.objects.count() == 1
-
-    saved = root_client.post(add_url, _event_post(studio, london(2026, 3, 3, 19), crew=[alex], title="Sport"))
-    assert saved.status_code == 302, _text(saved)
+    added = root_client.post(add_url, _event_post(studio, london(2026, 3, 3, 18, 30), crew=[alex], title="Sport"))
+    assert added.status_code == 302, _text(added)
     sport = ScheduledEvent.objects.get(title="Sport")
-    assert list(sport.crew.all()) == [alex]
+    assert (sport.status, list(sport.crew.all())) == (EventStatus.TENTATIVE, [alex])
     assert sport.history.earliest().history_user == root
+
+    refused = root_client.post(EVENTS, {"action": "confirm_selected", "_selected_action": [sport.pk]}, follow=True)
+    messages = " ".join(str(message) for message in refused.context["messages"])
+    assert "LON-STU1 already has a confirmed live broadcast, “Evening news”, from 18:00 to 19:00 on 3 Mar" in messages
+    assert ScheduledEvent.objects.get(title="Sport").status == EventStatus.TENTATIVE
+
+    root_client.post(
+        reverse("admin:scheduling_scheduledevent_change", args=[sport.pk]),
+        _event_post(studio, london(2026, 3, 3, 19), crew=[alex], title="Sport"),
+    )
+    root_client.post(EVENTS, {"action": "confirm_selected", "_selected_action": [sport.pk]})
+    assert ScheduledEvent.objects.get(title="Sport").status == EventStatus.CONFIRMED
 
     assert root_client.get(reverse("admin:scheduling_scheduledevent_change", args=[sport.pk])).status_code == 200
     assert root_client.get(reverse("admin:scheduling_scheduledevent_history", args=[sport.pk])).status_code == 200

@@ -7,9 +7,11 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from apps.core.actors import system_user
 from apps.dataio.services import import_dataset
 from apps.scheduling.choices import ShiftStatus
 from apps.scheduling.models import Shift
+from apps.scheduling.publishing import shift_cancel
 from apps.scheduling.resources import ShiftResource
 from apps.scheduling.services import shift_create, shift_warnings
 from tests.factories import FacilityFactory, LocationFactory
@@ -23,9 +25,12 @@ HEADERS = ["Employee ID", "Facility", "Position", "Starts", "Ends", "Status", "N
 
 
 def _shift(person, facility, starts_at, ends_at, status=ShiftStatus.DRAFT):
-    return shift_create(
-        user=person, facility=facility, position="MCR operator", starts_at=starts_at, ends_at=ends_at, status=status
+    shift = shift_create(
+        user=person, facility=facility, position="MCR operator", starts_at=starts_at, ends_at=ends_at, by=system_user()
     )
+    if status == ShiftStatus.CANCELLED:
+        shift_cancel(shift=shift, by=system_user())
+    return shift
 
 
 def _messages(exc_info) -> list[str]:

@@ -1,4 +1,4 @@
-"""shift_create / shift_update / shift_validate: the rules across rows, on every database."""
+"""shift_create / shift_update / shift_validate and the shift's steps: the rules across rows, on every database."""
 
 from datetime import date, datetime, timedelta
 
@@ -6,25 +6,42 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
+from apps.core.actors import system_user
 from apps.scheduling.choices import ShiftStatus, TimeOffStatus
 from apps.scheduling.models import Shift
+from apps.scheduling.publishing import shift_cancel, shift_publish, shift_restore
 from apps.scheduling.services import shift_create, shift_update
-from tests.factories import FacilityFactory, LocationFactory, TimeOffRequestFactory
+from tests.factories import FacilityFactory, LocationFactory, ShiftFactory, TimeOffRequestFactory
 
 from .conftest import SYDNEY, london
 
 pytestmark = pytest.mark.django_db
 
 
-def _shift(person, facility, starts_at, hours=8, **kwargs):
-    return shift_create(
+def _shift(person, facility, starts_at, hours=8, status=ShiftStatus.DRAFT, by=None):
+    """A shift made as the console makes it: created as a draft, then published or cancelled by its step."""
+    by = by or system_user()
+    shift = shift_create(
         user=person,
         facility=facility,
         position="MCR operator",
         starts_at=starts_at,
         ends_at=starts_at + timedelta(hours=hours),
-        **kwargs,
+        by=by,
     )
+    if status == ShiftStatus.PUBLISHED:
+        _publish(shift, by=by)
+    elif status == ShiftStatus.CANCELLED:
+        shift_cancel(shift=shift, by=by)
+    return shift
+
+
+def _publish(shift, by=None):
+    """The publish step on one shift, its refusal raised."""
+    (outcome,) = shift_publish(shifts=[shift], by=by or system_user())
+    if not outcome.done:
+        raise ValidationError(outcome.message)
+    return Shift.objects.get(pk=shift.pk)
 
 
 def _messages(exc_info) -> list[str]:
@@ -96,20 +113,24 @@ def test_a_cancelled_shift_does_not_block(alex, mcr):
     assert Shift.objects.filter(user=alex).count() == 2
 
 
-def test_a_cancelled_shift_may_be_saved_over_a_live_one(alex, mcr):
-    _shift(alex, mcr, london(2026, 3, 3, 6))
-
-    _shift(alex, mcr, london(2026, 3, 3, 7), status=ShiftStatus.CANCELLED)
-
-    assert Shift.objects.filter(user=alex).count() == 2
-
-
-def test_un_cancelling_into_a_clash_is_refused(alex, mcr):
-    _shift(alex, mcr, london(2026, 3, 3, 6))
+def test_restoring_a_cancelled_shift_into_a_clash_is_refused(alex, mcr):
     cancelled = _shift(alex, mcr, london(2026, 3, 3, 7), status=ShiftStatus.CANCELLED)
+    _shift(alex, mcr, london(2026, 3, 3, 6))  # in the place the cancelled one left
 
     with pytest.raises(ValidationError, match="already has a shift at LON-MCR1"):
-        shift_update(shift=cancelled, status=ShiftStatus.DRAFT)
+        shift_restore(shift=cancelled, by=system_user())
+
+    assert Shift.objects.get(pk=cancelled.pk).status == ShiftStatus.CANCELLED
+
+
+def test_a_cancelled_shift_is_restored_as_a_draft_with_history(alex, mcr, supervisor):
+    shift = _shift(alex, mcr, london(2026, 3, 3, 6), status=ShiftStatus.CANCELLED)
+
+    shift_restore(shift=shift, by=supervisor)
+
+    shift.refresh_from_db()
+    assert shift.status == ShiftStatus.DRAFT
+    assert shift.history.latest().history_user == supervisor
 
 
 @pytest.mark.parametrize("hours", [0, -2], ids=["zero-length", "ends-before"])
@@ -122,7 +143,9 @@ def test_a_shift_must_end_after_it_starts(alex, mcr, hours):
 
 def test_missing_fields_are_reported_not_crashed_on(alex, mcr):
     with pytest.raises(ValidationError) as exc_info:
-        shift_create(user=alex, facility=mcr, position="", starts_at=london(2026, 3, 3, 6), ends_at=None)
+        shift_create(
+            user=alex, facility=mcr, position="", starts_at=london(2026, 3, 3, 6), ends_at=None, by=system_user()
+        )
 
     assert set(exc_info.value.message_dict) == {"position", "ends_at"}
 
@@ -142,17 +165,32 @@ def test_update_moving_onto_another_shift_is_refused(alex, mcr):
     later = _shift(alex, mcr, london(2026, 3, 4, 6))
 
     with pytest.raises(ValidationError, match="from 06:00 to 14:00 on 3 Mar"):
-        shift_update(shift=later, starts_at=london(2026, 3, 3, 13), ends_at=london(2026, 3, 3, 21))
+        shift_update(shift=later, starts_at=london(2026, 3, 3, 13), ends_at=london(2026, 3, 3, 21), by=system_user())
 
     later.refresh_from_db()
     assert later.starts_at == london(2026, 3, 4, 6)
 
 
-def test_update_refuses_fields_it_does_not_own(alex, mcr):
+@pytest.mark.parametrize("field", ["created_at", "status"])
+def test_update_refuses_fields_it_does_not_own(alex, mcr, field):
+    """The status moves by the steps only (publish, cancel, restore): shift_update does not take it."""
     shift = _shift(alex, mcr, london(2026, 3, 3, 6))
 
-    with pytest.raises(TypeError, match="created_at"):
-        shift_update(shift=shift, created_at=london(2026, 1, 1, 0))
+    with pytest.raises(TypeError, match=f"shift_update\\(\\) cannot change {field}"):
+        value = ShiftStatus.PUBLISHED if field == "status" else london(2026, 1, 1, 0)
+        shift_update(shift=shift, by=system_user(), **{field: value})
+    assert Shift.objects.get().status == ShiftStatus.DRAFT
+
+
+def test_publish_and_cancel_refuse_a_shift_in_the_wrong_status(alex, mcr, root):
+    cancelled = _shift(alex, mcr, london(2026, 3, 3, 6), status=ShiftStatus.CANCELLED)
+
+    with pytest.raises(ValidationError, match="it is cancelled, not a draft."):
+        _publish(cancelled, by=root)
+    with pytest.raises(ValidationError, match="it is cancelled already."):
+        shift_cancel(shift=cancelled, by=root)
+    with pytest.raises(ValidationError, match="it is draft, not cancelled."):
+        shift_restore(shift=_shift(alex, mcr, london(2026, 3, 5, 6)), by=root)
 
 
 def test_a_refused_shift_leaves_the_callers_transaction_usable(alex, mcr):
@@ -173,17 +211,16 @@ def test_a_published_shift_over_approved_time_off_is_refused(alex, mcr):
     TimeOffRequestFactory(
         user=alex, starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 4), status=TimeOffStatus.APPROVED
     )
+    draft = _shift(alex, mcr, london(2026, 3, 3, 6))
 
     with pytest.raises(ValidationError) as exc_info:
-        _shift(alex, mcr, london(2026, 3, 3, 6), status=ShiftStatus.PUBLISHED)
+        _publish(draft)
 
-    assert exc_info.value.message_dict == {
-        NON_FIELD_ERRORS: [
-            "Alex Doe has approved vacation time off from 2 Mar to 4 Mar 2026: a published shift cannot overlap it "
-            "(keep it as a draft, or change the dates)."
-        ]
-    }
-    assert not Shift.objects.exists()
+    assert exc_info.value.messages == [
+        "Alex Doe has approved vacation time off from 2 Mar to 4 Mar 2026: a published shift cannot overlap it "
+        "(keep it as a draft, or change the dates)."
+    ]
+    assert Shift.objects.get().status == ShiftStatus.DRAFT
 
 
 def test_a_draft_over_approved_time_off_is_allowed_but_cannot_be_published(alex, mcr):
@@ -194,8 +231,23 @@ def test_a_draft_over_approved_time_off_is_allowed_but_cannot_be_published(alex,
     draft = _shift(alex, mcr, london(2026, 3, 3, 6))
 
     with pytest.raises(ValidationError, match="approved vacation time off on 3 Mar 2026"):
-        shift_update(shift=draft, status=ShiftStatus.PUBLISHED)
+        _publish(draft)
     assert Shift.objects.get().status == ShiftStatus.DRAFT
+
+
+def test_a_published_shift_cannot_be_moved_onto_approved_time_off(alex, mcr):
+    TimeOffRequestFactory(
+        user=alex, starts_on=date(2026, 3, 4), ends_on=date(2026, 3, 4), status=TimeOffStatus.APPROVED
+    )
+    published = _shift(alex, mcr, london(2026, 3, 3, 6), status=ShiftStatus.PUBLISHED)
+
+    with pytest.raises(ValidationError) as exc_info:
+        shift_update(shift=published, starts_at=london(2026, 3, 4, 6), ends_at=london(2026, 3, 4, 14), by=system_user())
+
+    assert exc_info.value.message_dict[NON_FIELD_ERRORS] == [
+        "Alex Doe has approved vacation time off on 4 Mar 2026: a published shift cannot overlap it "
+        "(keep it as a draft, or change the dates)."
+    ]
 
 
 @pytest.mark.parametrize("status", [TimeOffStatus.PENDING, TimeOffStatus.DENIED, TimeOffStatus.CANCELLED])
@@ -242,9 +294,12 @@ def test_both_problems_are_reported_together(alex, mcr):
     TimeOffRequestFactory(
         user=alex, starts_on=date(2026, 3, 3), ends_on=date(2026, 3, 3), status=TimeOffStatus.APPROVED
     )
+    published = _shift(alex, mcr, london(2026, 3, 4, 6), status=ShiftStatus.PUBLISHED)
 
     with pytest.raises(ValidationError) as exc_info:
-        _shift(alex, mcr, london(2026, 3, 3, 10), status=ShiftStatus.PUBLISHED)
+        shift_update(
+            shift=published, starts_at=london(2026, 3, 3, 10), ends_at=london(2026, 3, 3, 18), by=system_user()
+        )
 
     assert set(exc_info.value.message_dict) == {"starts_at", NON_FIELD_ERRORS}
 
@@ -270,4 +325,41 @@ def test_a_shift_is_not_put_at_or_moved_to_a_location_outside_the_callers_cover(
 
     shift_update(shift=shift, facility=salford, by=root)  # administrators put shifts anywhere
     assert Shift.objects.get().facility == salford
-    assert _shift(alex, salford, london(2026, 3, 4, 6)).facility == salford  # by=None (commands): not scoped
+    assert _shift(alex, salford, london(2026, 3, 4, 6)).facility == salford  # the system (commands): not scoped
+
+
+def test_a_shift_at_a_location_outside_the_callers_cover_is_neither_moved_in_nor_stepped(alex, mcr, supervisor):
+    salford = FacilityFactory(code="SAL-STU1", location=LocationFactory(code="SAL", name="Salford Quays"))
+    elsewhere = ShiftFactory(
+        user=alex, facility=salford, starts_at=london(2026, 3, 3, 6), ends_at=london(2026, 3, 3, 14)
+    )
+    outside = {"facility": ["Salford Quays (SAL) is outside the locations you cover."]}
+
+    with pytest.raises(ValidationError) as exc_info:
+        shift_update(shift=elsewhere, facility=mcr, by=supervisor)
+    assert exc_info.value.message_dict == outside
+    with pytest.raises(ValidationError) as exc_info:
+        shift_cancel(shift=elsewhere, by=supervisor)
+    assert exc_info.value.message_dict == outside
+    elsewhere.refresh_from_db()
+    assert (elsewhere.facility, elsewhere.status) == (salford, ShiftStatus.DRAFT)
+
+
+def test_a_clash_with_a_shift_the_caller_cannot_see_is_refused_without_naming_its_place(alex, mcr, supervisor):
+    """The person cannot work two places at once, so the clash counts; where the other shift is stays unsaid."""
+    paris = FacilityFactory(code="PAR-MCR", location=LocationFactory(code="PAR", name="Paris", timezone="Europe/Paris"))
+    ShiftFactory(user=alex, facility=paris, starts_at=london(2026, 3, 3, 6), ends_at=london(2026, 3, 3, 14))
+
+    with pytest.raises(ValidationError) as overlap:
+        _shift(alex, mcr, london(2026, 3, 3, 10), by=supervisor)
+    with pytest.raises(ValidationError) as rest:
+        _shift(alex, mcr, london(2026, 3, 3, 18), by=supervisor)
+
+    assert overlap.value.messages == [
+        "Alex Doe already has a shift at a location you do not cover from 06:00 to 14:00 on 3 Mar (Europe/London)."
+    ]
+    assert rest.value.messages == [
+        "Alex Doe would have 4 h of rest after a shift at a location you do not cover ending Tue 3 Mar 14:00; "
+        "the minimum is 8 h."
+    ]
+    assert Shift.objects.filter(facility=mcr).count() == 0

@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
+from apps.core.actors import system_user
 from apps.timesheets.choices import Activity, TimeEntryStatus
 from apps.timesheets.models import TimeEntry
-from apps.timesheets.services import time_entry_create, time_entry_update
+from apps.timesheets.services import time_entry_approve, time_entry_create, time_entry_update
 from tests.factories import (
     IncidentTicketFactory,
     LocationFactory,
@@ -24,8 +25,10 @@ pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 3)
 
 
-def _entry(person, minutes=60, activity=Activity.TRAINING, work_date=DAY, **kwargs):
-    return time_entry_create(user=person, work_date=work_date, minutes=minutes, activity=activity, **kwargs)
+def _entry(person, minutes=60, activity=Activity.TRAINING, work_date=DAY, by=None, **kwargs):
+    return time_entry_create(
+        user=person, work_date=work_date, minutes=minutes, activity=activity, by=by or system_user(), **kwargs
+    )
 
 
 def test_create_saves_the_entry_submitted_with_history(alex, supervisor):
@@ -75,12 +78,14 @@ def test_other_days_other_people_and_rejected_entries_do_not_count(alex, sam):
 def test_updating_an_entry_does_not_count_it_twice(alex):
     entry = _entry(alex, minutes=1000)
 
-    time_entry_update(time_entry=entry, minutes=1440)
+    time_entry_update(time_entry=entry, minutes=1440, by=system_user())
 
     entry.refresh_from_db()
     assert entry.minutes == 1440
     with pytest.raises(ValidationError, match="already has 24h00 logged"):
-        time_entry_update(time_entry=_entry(alex, minutes=1, work_date=date(2026, 3, 4)), work_date=DAY)
+        time_entry_update(
+            time_entry=_entry(alex, minutes=1, work_date=date(2026, 3, 4)), work_date=DAY, by=system_user()
+        )
 
 
 def test_a_linked_shift_must_be_the_same_persons(alex, sam, mcr):
@@ -132,13 +137,34 @@ def test_an_entry_links_one_item_at_most(alex):
     ]
 
 
-def test_update_refuses_fields_it_does_not_own_and_records_who(alex, supervisor):
+@pytest.mark.parametrize("field", ["status", "reviewed_by", "reviewed_at"])
+def test_update_refuses_the_status_and_the_review_fields_and_records_who(alex, supervisor, field):
     entry = _entry(alex)
 
-    with pytest.raises(TypeError, match="reviewed_by"):
-        time_entry_update(time_entry=entry, reviewed_by=supervisor)
+    with pytest.raises(TypeError, match=f"time_entry_update\\(\\) cannot change {field}"):
+        time_entry_update(time_entry=entry, by=supervisor, **{field: TimeEntryStatus.APPROVED})
     time_entry_update(time_entry=entry, notes="Updated", by=supervisor)
     assert entry.history.latest().history_user == supervisor
+    assert TimeEntry.objects.get().status == TimeEntryStatus.SUBMITTED
+
+
+def test_a_reviewed_entry_keeps_what_was_reviewed_but_its_notes(alex, supervisor):
+    entry = time_entry_approve(time_entry=_entry(alex, minutes=60), by=supervisor)
+
+    with pytest.raises(ValidationError) as exc_info:
+        time_entry_update(time_entry=entry, minutes=600, by=alex)
+    time_entry_update(time_entry=entry, notes="Fire drill", by=alex)
+
+    assert exc_info.value.message_dict == {
+        "minutes": ["The entry is approved: it stays as reviewed (log a new entry for the difference)."]
+    }
+    entry.refresh_from_db()
+    assert (entry.minutes, entry.notes, entry.status, entry.reviewed_by) == (
+        60,
+        "Fire drill",
+        TimeEntryStatus.APPROVED,
+        supervisor,
+    )
 
 
 def test_a_refused_entry_leaves_the_callers_transaction_usable(alex):

@@ -1,4 +1,5 @@
-"""Roster and time off actions in the console: every write is a service (apps.scheduling.publishing, services).
+"""Roster, event and time off actions in the console: every write is a service (apps.scheduling.publishing,
+services, time_off), and these actions are the only way a status moves (the change forms show it read-only).
 
 Changelist actions run on the selected rows; those that need input first answer with a form (an
 intermediate page, like Django's delete confirmation) posting back with the same `action`, the selected ids
@@ -30,9 +31,17 @@ from unfold.widgets import (
 from apps.accounts.selectors import users_visible_to
 from apps.core.batch import Outcome, error_text, for_each
 from apps.facilities.selectors import locations_visible_to
-from apps.scheduling.publishing import shift_cancel, shift_copy_week, shift_publish, shift_reassign, shifts_of_week
+from apps.scheduling.publishing import (
+    shift_cancel,
+    shift_copy_week,
+    shift_publish,
+    shift_reassign,
+    shift_restore,
+    shifts_of_week,
+)
 from apps.scheduling.rules import local_span, location_zone, person_name, shift_warnings
-from apps.scheduling.time_off import time_off_request_approve, time_off_request_deny
+from apps.scheduling.services import scheduled_event_cancel, scheduled_event_confirm, scheduled_event_restore
+from apps.scheduling.time_off import time_off_request_approve, time_off_request_cancel, time_off_request_deny
 
 APPLY = "apply"
 MAX_MESSAGES = 20
@@ -67,6 +76,13 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = users_visible_to(user=user).filter(is_active=True).order_by("last_name")
+
+
+class ConfirmForm(forms.Form):
+    """Nothing to fill in: the page names the rows, the button confirms."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
 
 
 class ReviewForm(forms.Form):
@@ -158,7 +174,7 @@ class ActionPagesMixin:
 
 
 class ShiftActionsMixin(ActionPagesMixin):
-    actions = ["publish_selected", "cancel_selected", "reassign_selected"]
+    actions = ["publish_selected", "cancel_selected", "restore_selected", "reassign_selected"]
     actions_list = ["publish_week", "copy_week"]
 
     def save_model(self, request, obj, form, change):
@@ -174,6 +190,11 @@ class ShiftActionsMixin(ActionPagesMixin):
     def cancel_selected(self, request, queryset):
         step = lambda shift: shift_cancel(shift=shift, by=request.user) and ""  # noqa: E731
         self.report(request, "Cancelled", for_each(list(queryset), step), shift_label)
+
+    @action(description="Restore the selected cancelled shifts as drafts", permissions=["change"], icon="undo")
+    def restore_selected(self, request, queryset):
+        step = lambda shift: " ".join(shift_warnings(shift=shift_restore(shift=shift, by=request.user)))  # noqa: E731
+        self.report(request, "Restored as drafts", for_each(list(queryset), step), shift_label)
 
     @action(description="Reassign the selected shifts…", permissions=["change"], icon="swap_horiz")
     def reassign_selected(self, request, queryset):
@@ -221,6 +242,31 @@ class ShiftActionsMixin(ActionPagesMixin):
         return self.render_action_form(request, title=title, form=form, button=button)
 
 
+# --- scheduled events ------------------------------------------------------------------------------------------------
+
+
+class EventActionsMixin(ActionPagesMixin):
+    """Confirm, cancel and restore: the event's workflow steps (a confirmed event holds its facility)."""
+
+    actions = ["confirm_selected", "cancel_selected", "restore_selected"]
+
+    def _run(self, request, queryset, service, verb: str) -> None:
+        step = lambda event: service(event=event, by=request.user) and ""  # noqa: E731
+        self.report(request, verb, for_each(list(queryset), step))
+
+    @action(description="Confirm the selected events", permissions=["change"], icon="event_available")
+    def confirm_selected(self, request, queryset):
+        self._run(request, queryset, scheduled_event_confirm, "Confirmed")
+
+    @action(description="Cancel the selected events", permissions=["change"], icon="event_busy")
+    def cancel_selected(self, request, queryset):
+        self._run(request, queryset, scheduled_event_cancel, "Cancelled")
+
+    @action(description="Restore the selected cancelled events as tentative", permissions=["change"], icon="undo")
+    def restore_selected(self, request, queryset):
+        self._run(request, queryset, scheduled_event_restore, "Restored as tentative")
+
+
 # --- time off --------------------------------------------------------------------------------------------------------
 
 
@@ -229,8 +275,8 @@ def time_off_label(request) -> str:
 
 
 class TimeOffActionsMixin(ActionPagesMixin):
-    actions = ["approve_selected", "deny_selected"]
-    actions_detail = ["approve_detail", "deny_detail"]
+    actions = ["approve_selected", "deny_selected", "cancel_selected"]
+    actions_detail = ["approve_detail", "deny_detail", "cancel_detail"]
 
     def has_review_permission(self, request, object_id=None) -> bool:
         """The request page's approve/deny: the role's change permission (the service judges each request)."""
@@ -292,6 +338,10 @@ class TimeOffActionsMixin(ActionPagesMixin):
         self.report(request, "Denied", for_each(list(queryset), self._denying(request, form)), time_off_label)
         return None
 
+    @action(description="Cancel the selected requests", permissions=["change"], icon="event_busy")
+    def cancel_selected(self, request, queryset):
+        self.report(request, "Cancelled", for_each(list(queryset), self._cancelling(request, None)), time_off_label)
+
     @action(description="Approve…", permissions=["review"], icon="check", url_path="approve")
     def approve_detail(self, request, object_id):
         return self._review_on_page(request, object_id, ApproveForm, "Approve time off", "Approved", self._approving)
@@ -299,6 +349,17 @@ class TimeOffActionsMixin(ActionPagesMixin):
     @action(description="Deny…", permissions=["review"], icon="block", url_path="deny")
     def deny_detail(self, request, object_id):
         return self._review_on_page(request, object_id, ReviewForm, "Deny time off", "Denied", self._denying)
+
+    @action(description="Cancel…", permissions=["review"], icon="event_busy", url_path="cancel")
+    def cancel_detail(self, request, object_id):
+        return self._review_on_page(request, object_id, ConfirmForm, "Cancel time off", "Cancelled", self._cancelling)
+
+    def _cancelling(self, request, form):
+        def cancel(time_off) -> str:
+            time_off_request_cancel(time_off_request=time_off, by=request.user)
+            return ""
+
+        return cancel
 
     def _review_on_page(self, request, object_id, form_class, title, verb, make_step):
         """GET: the form for this one request; POST: review it, report, and go back to its page."""

@@ -4,6 +4,10 @@ Every write goes through apps.scheduling.services (see apps.console.forms): the 
 service's `<entity>_validate` so a clash shows on the form, and save_model() calls the `_create` / `_update`
 service. A rule that still fails at save (a concurrent save won the race; PostgreSQL's exclusion constraint
 refused the row) re-renders the form with the message instead of a server error.
+
+The status is read-only on every form: it moves by the list's actions (publish, cancel, restore; confirm;
+approve, deny, cancel), each a workflow step (apps.scheduling.steps). A reviewed request shows what was
+reviewed read-only too. Only administrators delete, through the delete services (deletes.py).
 """
 
 from datetime import datetime, timedelta
@@ -22,7 +26,8 @@ from unfold.decorators import display
 
 from apps.console.base import PortalModelAdmin
 from apps.console.forms import LocalRangeDateTimeFilter, ServiceAdminMixin
-from apps.console.scheduling.actions import ShiftActionsMixin, TimeOffActionsMixin
+from apps.console.scheduling.actions import EventActionsMixin, ShiftActionsMixin, TimeOffActionsMixin
+from apps.console.scheduling.deletes import AdministratorDeletesMixin
 from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 from apps.scheduling.choices import EventStatus, ShiftStatus, TimeOffStatus
 from apps.scheduling.models import ScheduledEvent, Shift, TimeOffRequest
@@ -32,15 +37,21 @@ from apps.scheduling.services import (
     EVENT_FIELDS,
     SHIFT_FIELDS,
     TIME_OFF_FIELDS,
+    TIME_OFF_REVIEWED_FIELDS,
     local_span,
     person_name,
     scheduled_event_create,
+    scheduled_event_delete,
+    scheduled_event_delete_blockers,
     scheduled_event_update,
     scheduled_event_validate,
     shift_create,
+    shift_delete,
+    shift_delete_blockers,
     shift_update,
     shift_validate,
     time_off_request_create,
+    time_off_request_delete,
     time_off_request_update,
     time_off_request_validate,
 )
@@ -115,7 +126,9 @@ class TimedRowDisplayMixin:
 
 
 @admin.register(Shift)
-class ShiftAdmin(ShiftActionsMixin, ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
+class ShiftAdmin(
+    AdministratorDeletesMixin, ShiftActionsMixin, ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin
+):
     resource_classes = [ShiftResource]
     list_display = (
         "person",
@@ -146,7 +159,8 @@ class ShiftAdmin(ShiftActionsMixin, ServiceAdminMixin, TimedRowDisplayMixin, Por
     autocomplete_fields = ("user", "facility")
     date_hierarchy = "starts_at"
     ordering = ("-starts_at", "user__last_name")
-    readonly_fields = ("local_times", "created_at", "updated_at")
+    # a new shift is a draft; the list's actions publish, cancel and restore it
+    readonly_fields = ("status", "local_times", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("user", "facility", "position")}),
         (_("When"), {"fields": ("starts_at", "ends_at", "local_times"), "description": TIMES_ENTERED_IN}),
@@ -180,18 +194,26 @@ class ShiftAdmin(ShiftActionsMixin, ServiceAdminMixin, TimedRowDisplayMixin, Por
 
     def run_service(self, request, form, *, dry_run):
         if dry_run:
-            return form.check_unsaved_copy(lambda shift: shift_validate(shift=shift))
+            return form.check_unsaved_copy(lambda shift: shift_validate(shift=shift, by=request.user))
         fields = self.service_fields(form, SHIFT_FIELDS)
         if form.instance._state.adding:
             return shift_create(by=request.user, **fields)
         return shift_update(shift=form.instance, by=request.user, **fields)
+
+    def delete_row(self, obj, *, by, reason):
+        shift_delete(shift=obj, by=by, reason=reason)
+
+    def delete_blockers(self, obj):
+        return shift_delete_blockers(shift=obj)
 
 
 # --- scheduled events ------------------------------------------------------------------------------------------
 
 
 @admin.register(ScheduledEvent)
-class ScheduledEventAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin):
+class ScheduledEventAdmin(
+    AdministratorDeletesMixin, EventActionsMixin, ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin
+):
     resource_classes = [ScheduledEventResource]
     list_display = (
         "title",
@@ -216,7 +238,8 @@ class ScheduledEventAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAd
     autocomplete_fields = ("facility", "crew")
     date_hierarchy = "starts_at"
     ordering = ("-starts_at",)
-    readonly_fields = ("local_times", "created_at", "updated_at")
+    # a new event is tentative; the list's actions confirm, cancel and restore it
+    readonly_fields = ("status", "local_times", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("title", "kind", "facility")}),
         (_("When"), {"fields": ("starts_at", "ends_at", "local_times"), "description": TIMES_ENTERED_IN}),
@@ -244,12 +267,18 @@ class ScheduledEventAdmin(ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAd
             return scheduled_event_create(by=request.user, crew=crew or (), **fields)
         return scheduled_event_update(event=form.instance, by=request.user, crew=crew, **fields)
 
+    def delete_row(self, obj, *, by, reason):
+        scheduled_event_delete(event=obj, by=by, reason=reason)
+
+    def delete_blockers(self, obj):
+        return scheduled_event_delete_blockers(event=obj)
+
 
 # --- time off ----------------------------------------------------------------------------------------------------
 
 
 @admin.register(TimeOffRequest)
-class TimeOffRequestAdmin(TimeOffActionsMixin, ServiceAdminMixin, PortalModelAdmin):
+class TimeOffRequestAdmin(AdministratorDeletesMixin, TimeOffActionsMixin, ServiceAdminMixin, PortalModelAdmin):
     resource_classes = [TimeOffRequestResource]
     list_display = ("person", "kind", "starts_on", "ends_on", "days", "status_label", "reviewed_by")
     list_select_related = ("user", "reviewed_by")
@@ -264,8 +293,8 @@ class TimeOffRequestAdmin(TimeOffActionsMixin, ServiceAdminMixin, PortalModelAdm
     autocomplete_fields = ("user", "reviewed_by")
     date_hierarchy = "starts_on"
     ordering = ("-starts_on", "user__last_name")
-    # Reviews are stamped by the approve / deny actions, never typed in.
-    readonly_fields = ("reviewed_by", "reviewed_at", "created_at", "updated_at")
+    # Reviews are stamped by the approve / deny / cancel actions, never typed in.
+    readonly_fields = ("status", "review_note", "reviewed_by", "reviewed_at", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("user", "kind", "starts_on", "ends_on", "reason")}),
         (_("Review"), {"fields": ("status", "review_note", "reviewed_by", "reviewed_at")}),
@@ -289,6 +318,12 @@ class TimeOffRequestAdmin(TimeOffActionsMixin, ServiceAdminMixin, PortalModelAdm
             return ((None, {"fields": ("user", "kind", "starts_on", "ends_on", "reason")}),)
         return super().get_fieldsets(request, obj)
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.status != TimeOffStatus.PENDING:  # what was reviewed stays as it was
+            return (*TIME_OFF_REVIEWED_FIELDS, *fields)
+        return fields
+
     def run_service(self, request, form, *, dry_run):
         if dry_run:
             return form.check_unsaved_copy(lambda request_: time_off_request_validate(time_off_request=request_))
@@ -296,6 +331,9 @@ class TimeOffRequestAdmin(TimeOffActionsMixin, ServiceAdminMixin, PortalModelAdm
         if form.instance._state.adding:
             return time_off_request_create(by=request.user, **fields)
         return time_off_request_update(time_off_request=form.instance, by=request.user, **fields)
+
+    def delete_row(self, obj, *, by, reason):
+        time_off_request_delete(time_off_request=obj, by=by, reason=reason)
 
 
 from apps.console.scheduling import coverage  # noqa: E402, F401 - the coverage requirements admin (apps/console/scheduling/coverage.py)

@@ -2,7 +2,8 @@
 
 Supervisors approve or reject the selected entries in bulk (each in its own savepoint, reported per entry), and
 the list shows beside each entry its person's total for that Monday–Sunday week (submitted and approved
-entries; rejected ones do not count), computed in SQL.
+entries; rejected ones do not count), computed in SQL. The status is read-only on the form (the actions are
+its only way), a reviewed entry shows what was reviewed read-only, and only administrators delete.
 """
 
 from django.contrib import admin, messages
@@ -18,6 +19,7 @@ from unfold.decorators import action, display
 from apps.console.base import PortalModelAdmin
 from apps.console.forms import ServiceAdminMixin
 from apps.console.scheduling.admin import local_day_time
+from apps.console.scheduling.deletes import AdministratorDeletesMixin
 from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 from apps.core.batch import for_each
 from apps.scheduling.services import person_name
@@ -27,9 +29,11 @@ from apps.timesheets.resources import TimeEntryResource
 from apps.timesheets.selectors import time_entries_visible_to
 from apps.timesheets.services import (
     TIME_ENTRY_FIELDS,
+    TIME_ENTRY_REVIEWED_FIELDS,
     hours_label,
     time_entry_approve,
     time_entry_create,
+    time_entry_delete,
     time_entry_reject,
     time_entry_update,
     time_entry_validate,
@@ -64,7 +68,7 @@ def week_minutes() -> Subquery:
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(ServiceAdminMixin, PortalModelAdmin):
+class TimeEntryAdmin(AdministratorDeletesMixin, ServiceAdminMixin, PortalModelAdmin):
     resource_classes = [TimeEntryResource]
     list_display = (
         "person",
@@ -98,7 +102,7 @@ class TimeEntryAdmin(ServiceAdminMixin, PortalModelAdmin):
     ordering = ("-work_date", "user__last_name")
     actions = ["approve_selected", "reject_selected"]
     # Reviews are stamped by the approve / reject actions, never typed in.
-    readonly_fields = ("reviewed_by", "reviewed_at", "created_at", "updated_at")
+    readonly_fields = ("status", "reviewed_by", "reviewed_at", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("user", "work_date", "minutes", "activity")}),
         (
@@ -169,6 +173,15 @@ class TimeEntryAdmin(ServiceAdminMixin, PortalModelAdmin):
         if obj is None:  # a new entry is submitted; its review happens on the change form
             return self.fieldsets[:2]
         return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.status != TimeEntryStatus.SUBMITTED:  # what was reviewed stays as it was
+            return (*TIME_ENTRY_REVIEWED_FIELDS, *fields)
+        return fields
+
+    def delete_row(self, obj, *, by, reason):
+        time_entry_delete(time_entry=obj, by=by, reason=reason)
 
     def run_service(self, request, form, *, dry_run):
         if dry_run:
