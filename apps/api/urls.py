@@ -9,10 +9,10 @@ from .accounts import ProfileViewSet
 from .base import not_found
 from .facilities import FacilityViewSet, LocationViewSet
 from .outbox import SendEmailView
-from .scheduling import ScheduledEventReads, ShiftReads, TimeOffRequestReads
+from .scheduling_writes import ScheduledEventViewSet, ShiftViewSet, TimeOffRequestViewSet
 from .ticket_writes import IncidentTicketViewSet, ServiceTicketViewSet
 from .tickets import IncidentTypeViewSet
-from .timesheets import TimeEntryReads
+from .timesheet_writes import TimeEntryViewSet
 
 app_name = "api"
 
@@ -20,13 +20,13 @@ router = SimpleRouter()
 router.register("profiles", ProfileViewSet, basename="profile")
 router.register("locations", LocationViewSet, basename="location")
 router.register("facilities", FacilityViewSet, basename="facility")
-router.register("shifts", ShiftReads, basename="shift")
+router.register("shifts", ShiftViewSet, basename="shift")
 router.register("incident-types", IncidentTypeViewSet, basename="incident-type")
 router.register("incident-tickets", IncidentTicketViewSet, basename="incident-ticket")
 router.register("service-tickets", ServiceTicketViewSet, basename="service-ticket")
-router.register("time-entries", TimeEntryReads, basename="time-entry")
-router.register("scheduled-events", ScheduledEventReads, basename="scheduled-event")
-router.register("time-off-requests", TimeOffRequestReads, basename="time-off-request")
+router.register("time-entries", TimeEntryViewSet, basename="time-entry")
+router.register("scheduled-events", ScheduledEventViewSet, basename="scheduled-event")
+router.register("time-off-requests", TimeOffRequestViewSet, basename="time-off-request")
 
 urlpatterns = [
     path("csrf/", auth.CsrfView.as_view(), name="csrf"),

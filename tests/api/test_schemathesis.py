@@ -69,7 +69,8 @@ def api_session(live_server, transactional_db, settings_for_the_run):
     )
     assert signed.status_code == 200, signed.text
     session.headers.update({"X-CSRFToken": session.cookies["csrftoken"], "Referer": live_server.url})
-    return session
+    yield session
+    session.close()  # before the live server stops: no keep-alive connection is left for it to close
 
 
 @pytest.fixture
