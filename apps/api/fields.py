@@ -79,24 +79,47 @@ class VisibleRowField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class LinkCheckingList(serializers.ListSerializer):
+    def to_representation(self, data):
+        items = list(data.all() if hasattr(data, "all") else data)
+        self.child.check_links(items)
+        return super().to_representation(items)
+
+
 class ModelOutput(serializers.ModelSerializer):
     """The base of every output serializer: it lists its fields; datetimes in UTC with `Z`.
 
-    `hidden_links`: linked rows shown only where the caller may see them (`<link>_visible`, apps.api.rows):
-    otherwise their id and label are null, as if unlinked.
+    `hidden_links` (`{field: rows(user)}`): linked rows shown only where the caller may see them
+    (`apps.api.rows.visible_links`, one query per page); otherwise their id and label are null, as if unlinked.
     """
 
-    hidden_links: tuple[str, ...] = ()
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UTCDateTimeField,
+    }
+    hidden_links: dict = {}
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        """DRF's list of this serializer, checking a whole page's links at once."""
+        options = {key: value for key, value in kwargs.items() if key in serializers.LIST_SERIALIZER_KWARGS}
+        own = {key: value for key, value in kwargs.items() if key not in serializers.LIST_SERIALIZER_KWARGS_REMOVE}
+        return LinkCheckingList(*args, child=cls(*args, **own), **options)
+
+    def check_links(self, items: list) -> None:
+        if not self.hidden_links:
+            return
+        from .rows import visible_links  # rows imports permissions, which this module must not pull in at import
+
+        request = self.context.get("request")
+        visible_links(items, getattr(request, "user", None), self.hidden_links)
 
     def to_representation(self, instance):
+        if self.hidden_links and not hasattr(instance, f"{next(iter(self.hidden_links))}_visible"):
+            self.check_links([instance])
         data = super().to_representation(instance)
         for link in self.hidden_links:
             if not getattr(instance, f"{link}_visible", True):
                 data[link] = None
                 data[f"{link}_label"] = None
         return data
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.DateTimeField: UTCDateTimeField,
-    }

@@ -7,7 +7,7 @@ facilities there, every active incident type, the active people of their home lo
 for the supervisors who plan them: a person reads their own shifts once published. All in SQL, one query.
 """
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Prefetch, Q, QuerySet, Value
 
 from apps.accounts.models import User
 from apps.accounts.selectors import users_visible_to
@@ -29,23 +29,27 @@ def _widened(selected: QuerySet, extra: Q) -> QuerySet:
     return model._default_manager.filter(Q(pk__in=selected.order_by().values("pk")) | extra)
 
 
-def with_visible_links(queryset: QuerySet, user, links: dict) -> QuerySet:
-    """Annotate `<link>_visible` for each linked row (`{"incident": incidents}`): may the caller see it?
+def visible_links(items: list, user, links: dict) -> None:
+    """Mark on each row `<link>_visible` for its linked rows (`{"incident": plain_incidents}`): may the caller see them?
 
     A row the caller sees may link one they may not (a time entry of their location's person, on an incident
-    elsewhere): the output then shows neither its id nor its label. One EXISTS per link, in the same query.
+    elsewhere): the output then shows neither its id nor its label. One query for a whole page, whatever the
+    number of link fields, and none when the page links nothing (or the caller sees everything).
     """
-    for field, rows_of in links.items():
-        if sees_everything(user):
-            visible = Value(True)
-        else:
-            # the subquery runs only for rows that link something (most link nothing)
-            linked = Exists(rows_of(user).order_by().filter(pk=OuterRef(f"{field}_id")).values("pk"))
-            visible = Case(
-                When(**{f"{field}__isnull": True}, then=Value(True)), default=linked, output_field=BooleanField()
-            )
-        queryset = queryset.annotate(**{f"{field}_visible": visible})
-    return queryset
+    wanted = {field: {getattr(item, f"{field}_id") for item in items} - {None} for field in links}
+    found: set = set()
+    if not sees_everything(user):
+        asks = [
+            links[field](user).filter(pk__in=ids).order_by().annotate(link=Value(field)).values_list("link", "pk")
+            for field, ids in wanted.items()
+            if ids
+        ]
+        if asks:
+            found = set(asks[0].union(*asks[1:], all=True) if len(asks) > 1 else asks[0])
+    for item in items:
+        for field in links:
+            linked = getattr(item, f"{field}_id")
+            setattr(item, f"{field}_visible", linked is None or sees_everything(user) or (field, linked) in found)
 
 
 def _ready(user) -> None:
@@ -92,25 +96,21 @@ def shifts(user):
     return selected.select_related("user", "facility__location")
 
 
-def incidents(user, *, links: bool = True):
+def incidents(user):
     _ready(user)
-    selected = incidents_visible_to(user=user).select_related("duplicate_of")
-    return with_visible_links(selected, user, {"duplicate_of": _plain_incidents}) if links else selected
+    return incidents_visible_to(user=user).select_related("duplicate_of")
 
 
-def service_tickets(user, *, links: bool = True):
+def service_tickets(user):
     _ready(user)
-    selected = service_tickets_visible_to(user=user).select_related("scheduled_event__facility__location")
-    return with_visible_links(selected, user, {"scheduled_event": _plain_events}) if links else selected
+    return service_tickets_visible_to(user=user).select_related("scheduled_event__facility__location")
 
 
 def time_entries(user):
     _ready(user)
-    selected = time_entries_visible_to(user=user).select_related(
+    return time_entries_visible_to(user=user).select_related(
         "user", "reviewed_by", "shift__user", "shift__facility__location", "incident", "service_ticket"
     )
-    links = {"shift": shifts, "incident": _plain_incidents, "service_ticket": _plain_service_tickets}
-    return with_visible_links(selected, user, links)
 
 
 def scheduled_events(user, *, crew: bool = True):
@@ -120,15 +120,8 @@ def scheduled_events(user, *, crew: bool = True):
     return selected.prefetch_related(Prefetch("crew", queryset=people(user))) if crew else selected
 
 
-def _plain_incidents(user):
-    return incidents(user, links=False)
-
-
-def _plain_service_tickets(user):
-    return service_tickets(user, links=False)
-
-
-def _plain_events(user):
+def plain_events(user):
+    """Events without their crew: for looking ids up."""
     return scheduled_events(user, crew=False)
 
 

@@ -102,7 +102,7 @@ class IncidentTicketSerializer(ModelOutput):
     reporter_label = label("reporter")
     assignee_label = label("assignee", nullable=True)
     duplicate_of_label = label("duplicate_of.reference", nullable=True)
-    hidden_links = ("duplicate_of",)
+    hidden_links = {"duplicate_of": rows.incidents}
 
     class Meta:
         model = IncidentTicket
@@ -179,7 +179,7 @@ class ServiceTicketSerializer(ModelOutput):
     requested_by_label = label("requested_by")
     assignee_label = label("assignee", nullable=True)
     scheduled_event_label = label("scheduled_event", nullable=True)
-    hidden_links = ("scheduled_event",)
+    hidden_links = {"scheduled_event": rows.plain_events}
 
     class Meta:
         model = ServiceTicket

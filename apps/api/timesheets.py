@@ -20,7 +20,7 @@ class TimeEntrySerializer(ModelOutput):
     service_ticket_label = label("service_ticket", nullable=True)
     status_label = choice_label("status")
     reviewed_by_label = label("reviewed_by", nullable=True)
-    hidden_links = ("shift", "incident", "service_ticket")
+    hidden_links = {"shift": rows.shifts, "incident": rows.incidents, "service_ticket": rows.service_tickets}
 
     class Meta:
         model = TimeEntry

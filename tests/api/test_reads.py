@@ -172,3 +172,22 @@ def test_a_visible_row_never_shows_a_linked_row_out_of_scope(world):
     admin = signed_in(world.admin)
     assert admin.get(f"/api/time-entries/{hidden.pk}/").json()["incident"] == elsewhere.pk
     assert set(admin.get(f"/api/scheduled-events/{event.pk}/").json()["crew"]) == {world.person_a.pk, world.person_b.pk}
+
+
+def test_checking_a_pages_links_is_one_query_whatever_they_link(world):
+    supervisor = signed_in(world.supervisor)
+
+    def entries(count):
+        for _ in range(count):
+            here = f.IncidentTicketFactory(facility=world.facility_a, reporter=world.person_a)
+            there = f.ServiceTicketFactory(facility=world.facility_b, requested_by=world.person_b)
+            f.TimeEntryFactory(user=world.person_a, activity="incident", incident=here)
+            f.TimeEntryFactory(user=world.person_a, activity="service", service_ticket=there)
+            shift = f.ShiftFactory(user=world.person_a, facility=world.facility_a)
+            f.TimeEntryFactory(user=world.person_a, activity="shift", shift=shift)
+
+    entries(2)
+    few = _count_queries(supervisor, "/api/time-entries/")
+    entries(15)
+    many = _count_queries(supervisor, "/api/time-entries/")
+    assert few == many <= 6
