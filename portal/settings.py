@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     "apps.core",
     "apps.audit",
     "apps.accounts",
@@ -70,6 +72,7 @@ INSTALLED_APPS = [
     "apps.dataio",
     # the top floor: nothing imports these
     "apps.console",
+    "apps.api",
     "apps.demo",
 ]
 
@@ -83,6 +86,8 @@ PORTAL_SCOPE_MODELS = {
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # before CommonMiddleware: answers the frontend's preflight requests for /api/ (CORS_* below)
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -208,7 +213,7 @@ STORAGES = {
     },
 }
 
-# --- History, import/export, API ------------------------------------------------------
+# --- History, import/export ----------------------------------------------------------
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = False
 # Days of history to keep (apps.audit.tasks.prune_history, daily); unset keeps everything. Pruning
@@ -223,17 +228,70 @@ IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2000)
 # Largest spreadsheet an import accepts (apps.dataio.formats); bigger uploads are refused before parsing.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 
+# --- JSON API for the staff's frontend (apps.api; the contract is API.md) -------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.api.authentication.PortalSessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "apps.api.schema.PortalAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PortalPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "apps.api.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        # sign-in attempts: per client address and per username (whoever guesses, from wherever)
+        "login": env.str("API_LOGIN_THROTTLE_RATE", default="10/minute"),
+        "login_username": env.str("API_LOGIN_THROTTLE_RATE", default="10/minute"),
+        # e-mails sent through /api/send-email/, per person
+        "send_email": env.str("API_SEND_EMAIL_THROTTLE_RATE", default="30/hour"),
+    },
+    # proxies in front of the portal: a throttle counts the X-Forwarded-For address this many hops back;
+    # 0 counts REMOTE_ADDR alone (a client cannot then dodge the sign-in throttle by sending the header)
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Broadcast Operations Portal API",
+    "DESCRIPTION": "The staff frontend's API: session sign-in with CSRF, scoped reads, writes through the "
+    "portal's services. See the README's API section.",
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "FacilityKindEnum": "apps.facilities.choices.FacilityKind",
+        "FacilityStatusEnum": "apps.facilities.choices.FacilityStatus",
+        "SeverityEnum": "apps.tickets.choices.Severity",
+        "IncidentStatusEnum": "apps.tickets.choices.IncidentStatus",
+        "ServiceStatusEnum": "apps.tickets.choices.ServiceStatus",
+        "EventKindEnum": "apps.scheduling.choices.EventKind",
+        "EventStatusEnum": "apps.scheduling.choices.EventStatus",
+        "ShiftStatusEnum": "apps.scheduling.choices.ShiftStatus",
+        "TimeOffKindEnum": "apps.scheduling.choices.TimeOffKind",
+        "TimeOffStatusEnum": "apps.scheduling.choices.TimeOffStatus",
+        "TimeEntryStatusEnum": "apps.timesheets.choices.TimeEntryStatus",
+    },
+    # the docs pages load Swagger UI and ReDoc from the portal's own static files, nothing from elsewhere
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "validatorUrl": None},
 }
+# The frontend's origins (scheme://host[:port]), allowed to call /api/ with the session cookie.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = True
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "content-type",
+    "x-csrftoken",
+    "x-requested-with",
+    "x-request-id",
+    "if-match",
+    "if-none-match",
+    "idempotency-key",
+)
+CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID", "Retry-After"]
 
 # --- Logging ------------------------------------------------------------------
 LOGGING = {

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from apps.console.scheduling.roster import roster_view
@@ -14,6 +14,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("admin/scheduling/roster/", admin.site.admin_view(roster_view), name="scheduling_roster"),
     path("admin/", admin.site.urls),
+    path("api/", include("apps.api.urls")),
 ]
 
 if settings.DEBUG:

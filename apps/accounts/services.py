@@ -18,14 +18,23 @@ from .models import CalendarFeed, User
 
 def _user_save(*, user: User, by, groups: Iterable[Group] | None) -> User:
     """Save a person who is `by`'s to manage (based at a location they cover), roles by administrators only."""
+    # a person's own profile is theirs to change wherever they are based; moving it is the scope's to allow
+    own = user.pk is not None and user.pk == getattr(by, "pk", None)
+    stored_location_id = None
     if user.pk is not None:
         stored = User.objects.select_related("home_location").get(pk=user.pk)
-        check_location_in_scope(by=by, location=stored.home_location, field="home_location")
+        stored_location_id = stored.home_location_id
+        check_location_in_scope(
+            by=by, location=stored.home_location, field="home_location", owner=user if own else None
+        )
     if groups is not None and not (is_system(by) or sees_everything(by)):
         raise PermissionDenied("Only administrators give people their roles.")
+    staying = own and user.home_location_id == stored_location_id
     instance_validate_and_save(
         instance=user,
-        validate=lambda: check_location_in_scope(by=by, location=user.home_location, field="home_location"),
+        validate=lambda: check_location_in_scope(
+            by=by, location=user.home_location, field="home_location", owner=user if staying else None
+        ),
         by=by,
     )
     if groups is not None:
