@@ -16,6 +16,11 @@ from apps.core.scope import check_location_in_scope, sees_everything
 from .models import CalendarFeed, User
 
 
+# what a person may change on their own profile; everything else is the administrators'
+SELF_SERVICE_FIELDS = frozenset({"phone", "avatar"})
+BOOKKEEPING_FIELDS = frozenset({"password", "last_login", "updated_at", "created_at"})
+
+
 def _user_save(*, user: User, by, groups: Iterable[Group] | None) -> User:
     """Save a person who is `by`'s to manage (based at a location they cover), roles by administrators only."""
     # a person's own profile is theirs to change wherever they are based; moving it is the scope's to allow
@@ -27,8 +32,20 @@ def _user_save(*, user: User, by, groups: Iterable[Group] | None) -> User:
         check_location_in_scope(
             by=by, location=stored.home_location, field="home_location", owner=user if own else None
         )
-    if groups is not None and not (is_system(by) or sees_everything(by)):
+    # judged on `by` as stored: a person editing themself holds the very object being changed
+    administrator = is_system(by) or sees_everything(stored if own else by)
+    if groups is not None and not administrator:
         raise PermissionDenied("Only administrators give people their roles.")
+    if user.pk is not None and not administrator:
+        changed = {
+            field.name
+            for field in User._meta.concrete_fields
+            if field.name not in BOOKKEEPING_FIELDS and getattr(stored, field.attname) != getattr(user, field.attname)
+        }
+        if changed - (SELF_SERVICE_FIELDS if own else set()):
+            raise PermissionDenied(
+                "You may change only your own phone and photo; administrators change everything else."
+            )
     staying = own and user.home_location_id == stored_location_id
     instance_validate_and_save(
         instance=user,

@@ -90,27 +90,31 @@ def test_roles_are_listed_in_full_for_administrators_only():
     assert groups_visible_to(user=administrator).count() == 3
 
 
-def test_a_supervisor_manages_only_people_of_their_locations_and_gives_no_roles(london_hq):
+def test_people_other_than_administrators_change_only_their_own_phone_and_photo(london_hq):
     from django.core.exceptions import PermissionDenied
 
     paris = LocationFactory(code="PAR", name="Paris")
-    supervisor = cover(UserFactory(username="sup"), london_hq)
+    supervisor = cover(UserFactory(username="sup", phone="1"), london_hq)
     ours = UserFactory(username="ours", home_location=london_hq)
     theirs = UserFactory(username="theirs", home_location=paris)
     supervisors = GroupFactory(name=Role.SUPERVISOR)
+    only_own = "You may change only your own phone and photo; administrators change everything else."
 
-    user_update(user=ours, by=supervisor, title="Senior operator")
+    user_update(user=supervisor, by=supervisor, phone="+44 20 7946 0000")
+    with pytest.raises(PermissionDenied) as promoted_self:
+        user_update(user=supervisor, by=supervisor, is_superuser=True)
+    supervisor.refresh_from_db()  # the refused change was set on this very object before the service said no
+    with pytest.raises(PermissionDenied) as retitled:
+        user_update(user=ours, by=supervisor, title="Senior operator")
     with pytest.raises(ValidationError) as elsewhere:
         user_update(user=theirs, by=supervisor, title="Poached")
-    with pytest.raises(ValidationError) as moved:
-        user_update(user=ours, by=supervisor, home_location=paris)
-    with pytest.raises(PermissionDenied) as promoted:
+    with pytest.raises(PermissionDenied) as given_a_role:
         user_update(user=ours, by=supervisor, groups=[supervisors])
 
+    assert str(promoted_self.value) == str(retitled.value) == only_own
     assert elsewhere.value.message_dict == {"home_location": ["Paris (PAR) is outside the locations you cover."]}
-    assert moved.value.message_dict == {"home_location": ["Paris (PAR) is outside the locations you cover."]}
-    assert str(promoted.value) == "Only administrators give people their roles."
-    ours.refresh_from_db()
-    theirs.refresh_from_db()
-    assert (ours.title, ours.home_location, list(ours.groups.all())) == ("Senior operator", london_hq, [])
-    assert theirs.title == ""
+    assert str(given_a_role.value) == "Only administrators give people their roles."
+    for person in (supervisor, ours, theirs):
+        person.refresh_from_db()
+    assert (supervisor.phone, supervisor.is_superuser) == ("+44 20 7946 0000", False)
+    assert (ours.title, list(ours.groups.all()), theirs.title) == ("", [], "")
