@@ -15,7 +15,6 @@ from apps.core.scope import check_location_in_scope, sees_everything
 
 from .models import CalendarFeed, User
 
-
 # what a person may change on their own profile; everything else is the administrators'
 SELF_SERVICE_FIELDS = frozenset({"phone", "avatar"})
 BOOKKEEPING_FIELDS = frozenset({"password", "last_login", "updated_at", "created_at"})
