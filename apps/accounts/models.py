@@ -49,9 +49,16 @@ class User(TimeStampedModel, AbstractUser):
             return False
         return super().check_password(raw_password)
 
+    # __str__ is label_from(<label_fields>): a list shows the label from those columns alone, with no row object
+    label_fields = ("first_name", "last_name", "employee_id", "username")
+
+    @staticmethod
+    def label_from(first_name: str, last_name: str, employee_id: str, username: str) -> str:
+        full_name = f"{first_name} {last_name}".strip()  # AbstractUser.get_full_name
+        return f"{full_name} ({employee_id})" if full_name else username
+
     def __str__(self) -> str:
-        full_name = self.get_full_name()
-        return f"{full_name} ({self.employee_id})" if full_name else self.username
+        return self.label_from(self.first_name, self.last_name, self.employee_id, self.username)
 
 
 class CalendarFeed(TimeStampedModel):

@@ -144,8 +144,7 @@ class ProfileViewSet(Creates, Updates, ResourceViewSet):
     ordering_fields = ["last_name", "first_name", "username", "employee_id", "department"]
     ordering = ["last_name", "first_name", "username"]
 
-    def rows(self, user):
-        return rows.people(user)
+    rows_from = staticmethod(rows.people)
 
     def perform_create(self, data):
         return user_create(by=self.request.user, **_model_fields(data))

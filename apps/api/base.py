@@ -19,6 +19,7 @@ from apps.audit.history import change_context
 from .conditional import ConditionalGetMixin, check_if_match
 from .filters import PortalOrderingFilter, PortalSearchFilter
 from .permissions import RoleVerbPermission
+from .projection import projection_of
 
 HTTP_METHODS = ["get", "post", "patch", "head"]  # no PUT, no DELETE, no OPTIONS: 405 (CORS preflight aside)
 
@@ -39,7 +40,8 @@ class ResourceViewSet(UnitOfWork, ConditionalGetMixin, mixins.ListModelMixin, vi
     """List and read a resource's rows in the caller's scope; `create` / `partial_update` where a resource has them.
 
     Subclasses set `resource` (the key of the role × verb table), `output` (the serializer of a row),
-    `rows(user)` and, for writes, `create_input` / `update_input` with `perform_create` / `perform_update`.
+    `rows_from` (which rows the caller reaches) and, for writes, `create_input` / `update_input` with
+    `perform_create` / `perform_update`.
     """
 
     resource: str = ""
@@ -53,11 +55,23 @@ class ResourceViewSet(UnitOfWork, ConditionalGetMixin, mixins.ListModelMixin, vi
     filter_backends = [DjangoFilterBackend, PortalSearchFilter, PortalOrderingFilter]
     lookup_value_regex = r"-?[0-9]{1,18}"  # a longer number names no row: the JSON 404 below
 
+    rows_from = None  # the caller's rows: `staticmethod(rows.<resource>)` (apps/api/rows.py)
+
     def rows(self, user):
-        raise NotImplementedError
+        return self.rows_from(user)
 
     def get_queryset(self):
         return self.rows(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        """A page of rows; read as tuples of the columns the output shows where it can be (`projection.py`)."""
+        projection = projection_of(self.output)
+        if projection is None:
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        self.paginator.columns = projection.columns
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(projection.rows(page, request.user, listed_from=self.rows_from))
 
     def get_serializer_class(self):
         if self.action == "create" and self.create_input is not None:

@@ -19,7 +19,23 @@ _renderer = JSONRenderer()
 
 
 def etag_of(data) -> str:
-    return '"' + hashlib.sha256(_renderer.render(data)).hexdigest()[:40] + '"'
+    return _tag(_renderer.render(data))
+
+
+def _tag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+def _etag_of_response(response: Response) -> str:
+    """The tag of a response's body, rendered once: the bytes sent are the bytes hashed (compact JSON).
+
+    A caller asking for indented JSON (`Accept: application/json; indent=2`) gets the tag of the compact
+    form, so that the tag names the data, not its layout.
+    """
+    response.render()
+    if "indent" in (getattr(response, "accepted_media_type", "") or ""):
+        return etag_of(response.data)
+    return _tag(response.content)
 
 
 def _tags(header: str) -> list[str]:
@@ -56,7 +72,7 @@ class ConditionalGetMixin:
             and response.data is not None
             and getattr(response, "template_name", None) is None
         ):
-            tag = etag_of(response.data)
+            tag = _etag_of_response(response)
             response["ETag"] = tag
             response["Cache-Control"] = "private, no-cache"  # kept by the browser, revalidated every time
             if if_none_match(request, tag):
@@ -67,5 +83,5 @@ class ConditionalGetMixin:
                         not_modified[header] = response[header]
                 return not_modified
         if request.method == "PATCH" and isinstance(response, Response) and response.status_code == 200:
-            response["ETag"] = etag_of(response.data)
+            response["ETag"] = _etag_of_response(response)
         return response

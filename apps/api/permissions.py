@@ -11,6 +11,7 @@ from rest_framework.permissions import BasePermission
 
 from apps.core.actors import is_system
 from apps.core.roles import Role
+from apps.core.scope import read_scope_once
 
 ADMINISTRATOR, SUPERVISOR, STAFF, AUDITOR = Role.ADMINISTRATOR, Role.SUPERVISOR, Role.STAFF, Role.AUDITOR
 EVERYONE = frozenset(Role)
@@ -50,20 +51,12 @@ ROLE_PLURALS = {
 def roles_of(user) -> frozenset[str]:
     """The portal roles `user` holds (superusers are administrators), read once per request and cached on it.
 
-    Also primes the scope's "sees everything" flag, so that the selectors run no query of their own for it.
+    The same query reads the locations they cover (`apps.core.scope.read_scope_once`), so that the request's
+    scoped queries name them by id and no selector asks again whether the caller sees everything.
     """
-    cached = getattr(user, "_api_roles", None)
-    if cached is not None:
-        return cached
     if user is None or not user.is_authenticated or not user.is_active or is_system(user):
         return frozenset()
-    names = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
-    if user.is_superuser:
-        names.add(ADMINISTRATOR)
-    roles = frozenset(names)
-    user._api_roles = roles
-    user._portal_sees_everything = ADMINISTRATOR in roles
-    return roles
+    return read_scope_once(user)
 
 
 def may(user, resource: str, verb: str) -> bool:

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet, Value
 from apps.accounts.models import User
 from apps.accounts.selectors import users_visible_to
 from apps.core.actors import SYSTEM_USERNAME
-from apps.core.scope import covered_location_ids, sees_everything
+from apps.core.scope import covered_locations_lookup, sees_everything
 from apps.facilities.models import Facility, Location
 from apps.facilities.selectors import facilities_visible_to, locations_visible_to
 from apps.scheduling.choices import ShiftStatus
@@ -29,27 +29,36 @@ def _widened(selected: QuerySet, extra: Q) -> QuerySet:
     return model._default_manager.filter(Q(pk__in=selected.order_by().values("pk")) | extra)
 
 
+def links_seen_by(user, links: dict, wanted: dict) -> set | None:
+    """Which of the `wanted` linked ids (`{link: {ids}}`) `user` may see, as `{(link, id)}`; None: all of them.
+
+    `links` names each link's rows (`{"incident": plain_incidents}`). One query for all the links of a page,
+    and none when the page links nothing or the caller sees everything.
+    """
+    if sees_everything(user):
+        return None
+    asks = [
+        links[field](user).filter(pk__in=ids).order_by().annotate(link=Value(field)).values_list("link", "pk")
+        for field, ids in wanted.items()
+        if ids
+    ]
+    if not asks:
+        return set()
+    return set(asks[0].union(*asks[1:], all=True) if len(asks) > 1 else asks[0])
+
+
 def visible_links(items: list, user, links: dict) -> None:
     """Mark on each row `<link>_visible` for its linked rows (`{"incident": plain_incidents}`): may the caller see them?
 
     A row the caller sees may link one they may not (a time entry of their location's person, on an incident
-    elsewhere): the output then shows neither its id nor its label. One query for a whole page, whatever the
-    number of link fields, and none when the page links nothing (or the caller sees everything).
+    elsewhere): the output then shows neither its id nor its label. One query for a whole page (`links_seen_by`).
     """
     wanted = {field: {getattr(item, f"{field}_id") for item in items} - {None} for field in links}
-    found: set = set()
-    if not sees_everything(user):
-        asks = [
-            links[field](user).filter(pk__in=ids).order_by().annotate(link=Value(field)).values_list("link", "pk")
-            for field, ids in wanted.items()
-            if ids
-        ]
-        if asks:
-            found = set(asks[0].union(*asks[1:], all=True) if len(asks) > 1 else asks[0])
+    found = links_seen_by(user, links, wanted)
     for item in items:
         for field in links:
             linked = getattr(item, f"{field}_id")
-            setattr(item, f"{field}_visible", linked is None or sees_everything(user) or (field, linked) in found)
+            setattr(item, f"{field}_visible", linked is None or found is None or (field, linked) in found)
 
 
 def _ready(user) -> None:
@@ -92,7 +101,9 @@ def shifts(user):
     _ready(user)
     selected = shifts_visible_to(user=user)
     if not sees_everything(user):
-        selected = selected.exclude(Q(status=ShiftStatus.DRAFT) & ~Q(facility__location__in=covered_location_ids(user)))
+        selected = selected.exclude(
+            Q(status=ShiftStatus.DRAFT) & ~Q(facility__location__in=covered_locations_lookup(user))
+        )
     return selected.select_related("user", "facility__location")
 
 

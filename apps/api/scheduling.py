@@ -74,8 +74,7 @@ class ShiftReads(ResourceViewSet):
     ordering_fields = ["starts_at", "ends_at", "created_at"]
     ordering = ["starts_at", "user__last_name"]
 
-    def rows(self, user):
-        return rows.shifts(user)
+    rows_from = staticmethod(rows.shifts)
 
 
 class ScheduledEventSerializer(ModelOutput):
@@ -153,8 +152,7 @@ class ScheduledEventReads(ResourceViewSet):
     ordering_fields = ["starts_at", "ends_at", "created_at"]
     ordering = ["starts_at"]
 
-    def rows(self, user):
-        return rows.scheduled_events(user)
+    rows_from = staticmethod(rows.scheduled_events)
 
 
 class TimeOffRequestSerializer(ModelOutput):
@@ -211,5 +209,4 @@ class TimeOffRequestReads(ResourceViewSet):
     ordering_fields = ["starts_on", "ends_on", "created_at"]
     ordering = ["-starts_on"]
 
-    def rows(self, user):
-        return rows.time_off_requests(user)
+    rows_from = staticmethod(rows.time_off_requests)

@@ -78,5 +78,4 @@ class TimeEntryReads(ResourceViewSet):
     ordering_fields = ["work_date", "minutes", "created_at"]
     ordering = ["-work_date", "user__last_name"]
 
-    def rows(self, user):
-        return rows.time_entries(user)
+    rows_from = staticmethod(rows.time_entries)

@@ -30,8 +30,15 @@ class Location(TimeStampedModel):
         indexes = [models.Index(fields=["is_active", "name"], name="location_active_name_idx")]
         permissions = [("cover_location", "Covers the location: sees and manages what hangs below it")]
 
+    # __str__ is label_from(<label_fields>): a list shows the label from those columns alone, with no row object
+    label_fields = ("name", "code")
+
+    @staticmethod
+    def label_from(name: str, code: str) -> str:
+        return f"{name} ({code})"
+
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return self.label_from(self.name, self.code)
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
@@ -63,8 +70,15 @@ class Facility(TimeStampedModel):
             models.Index(fields=["status"], name="facility_status_idx"),
         ]
 
+    # __str__ is label_from(<label_fields>): a list shows the label from those columns alone, with no row object
+    label_fields = ("name", "code")
+
+    @staticmethod
+    def label_from(name: str, code: str) -> str:
+        return f"{name} ({code})"
+
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return self.label_from(self.name, self.code)
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)

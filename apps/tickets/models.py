@@ -45,8 +45,15 @@ class IncidentType(TimeStampedModel):
             ),
         ]
 
+    # __str__ is label_from(<label_fields>): a list shows the label from those columns alone, with no row object
+    label_fields = ("name",)
+
+    @staticmethod
+    def label_from(name: str) -> str:
+        return name
+
     def __str__(self) -> str:
-        return self.name
+        return self.label_from(self.name)
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
@@ -134,8 +141,15 @@ class IncidentTicket(TimeStampedModel):
             models.Index(fields=["resolve_due_at"], name="incident_resolve_due_idx"),
         ]
 
+    # __str__ is label_from(<label_fields>): a list shows the label from those columns alone, with no row object
+    label_fields = ("reference", "title")
+
+    @staticmethod
+    def label_from(reference: str, title: str) -> str:
+        return f"{reference} {title}"
+
     def __str__(self) -> str:
-        return f"{self.reference} {self.title}"
+        return self.label_from(self.reference, self.title)
 
     def natural_key(self) -> tuple[str]:
         return (self.reference,)
@@ -188,8 +202,15 @@ class ServiceTicket(TimeStampedModel):
             models.Index(fields=["due_on"], name="service_due_on_idx"),
         ]
 
+    # __str__ is label_from(<label_fields>): a list shows the label from those columns alone, with no row object
+    label_fields = ("reference", "title")
+
+    @staticmethod
+    def label_from(reference: str, title: str) -> str:
+        return f"{reference} {title}"
+
     def __str__(self) -> str:
-        return f"{self.reference} {self.title}"
+        return self.label_from(self.reference, self.title)
 
     def natural_key(self) -> tuple[str]:
         return (self.reference,)
