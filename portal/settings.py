@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # after authentication: every write of the request names request.user and shares one request id
     "apps.audit.middleware.ChangeContextMiddleware",
+    # after authentication: console pages read in the signed-in person's zone (their home location's)
+    "apps.console.localtime.ViewerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -10,3 +10,10 @@ class ConsoleConfig(AppConfig):
     name = "apps.console"
     label = "console"
     verbose_name = "Console"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .localtime import remember_viewer_zone
+
+        user_logged_in.connect(remember_viewer_zone, dispatch_uid="console-viewer-zone")

@@ -12,10 +12,12 @@ from apps.console import beat  # noqa: F401 - re-registers django-celery-beat's 
 from apps.console.dataio.exports import StreamingExportMixin
 from apps.console.dataio.imports import ImportFlowMixin
 from apps.console.history import HistoryAdminMixin
+from apps.console.localtime import LocalTimeAdminMixin
 from apps.console.scope import ScopedAdminMixin
 
 
 class PortalModelAdmin(
+    LocalTimeAdminMixin,
     ScopedAdminMixin,
     HistoryAdminMixin,
     SimpleHistoryAdmin,
@@ -28,6 +30,7 @@ class PortalModelAdmin(
     """Base of every admin in the console.
 
     - scope: every list, page, choice and filter starts from the model's selector (apps/console/scope);
+    - local time: a change form reads and takes times in the zone of the row's location (apps/console/localtime);
 
     - history: the "History" button on every object, with field-level changes and revert;
     - guardian: per-object permission pages, switched on per admin with `object_permissions = True`

@@ -10,9 +10,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import widgets
 
+from apps.core.localtime import moment_from_local
 from apps.core.scope import visible_rows
 
 from .exporting import restore_neutralised
@@ -184,7 +186,10 @@ class LocalDateTimeWidget(widgets.Widget):
             moment = parse_naive_datetime(value)
         if timezone.is_aware(moment):
             return moment
-        return moment.replace(tzinfo=zone or timezone.get_current_timezone())
+        try:  # a time a clock change skips or repeats is refused with its readings, never guessed
+            return moment_from_local(moment, zone or timezone.get_current_timezone())
+        except ValidationError as refused:
+            raise ValueError(refused.messages[0]) from None
 
     def render(self, value, obj=None, **kwargs):
         if value is None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.audit.diffs import local_moment
 from apps.audit.models import ActivityEntry
+from apps.console.localtime import zone_of
 from apps.core.actors import system_user
 from apps.scheduling.choices import EventKind
 from apps.scheduling.models import Shift
@@ -30,8 +31,10 @@ def history_url(obj) -> str:
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_history", args=[obj.pk])
 
 
-def revert_reason(version) -> str:
-    return f"Reverted to the version of {local_moment(version.history_date)} (#{version.history_id})"
+def revert_reason(version, obj) -> str:
+    """The reason the revert records: the version's time in the row's zone, as its history page shows it."""
+    with timezone.override(zone_of(getattr(obj, "facility", None)) or timezone.get_current_timezone()):
+        return f"Reverted to the version of {local_moment(version.history_date)} (#{version.history_id})"
 
 
 def post_revert(client, obj, version):
@@ -45,9 +48,10 @@ def post_revert(client, obj, version):
 
 def assert_recorded_revert(obj, version, *, by):
     newest = obj.history.order_by("-history_date", "-history_id").first()
-    assert (newest.history_type, newest.history_user, newest.history_change_reason) == ("~", by, revert_reason(version))
+    reason = revert_reason(version, obj)
+    assert (newest.history_type, newest.history_user, newest.history_change_reason) == ("~", by, reason)
     entry = ActivityEntry.objects.get(content_type=ContentType.objects.get_for_model(obj), history_id=newest.pk)
-    assert (entry.user, entry.change_reason) == (by, revert_reason(version))
+    assert (entry.user, entry.change_reason) == (by, revert_reason(version, obj))
 
 
 @pytest.fixture

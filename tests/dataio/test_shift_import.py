@@ -366,3 +366,17 @@ def test_a_shift_published_by_import_over_approved_time_off_is_refused_as_the_ac
         "(keep it as a draft, or change the dates)."
     ]
     assert Shift.objects.get(pk=draft.pk).status == ShiftStatus.DRAFT
+
+
+@pytest.mark.django_db
+def test_a_time_a_clock_change_skips_or_repeats_is_refused_with_its_readings_as_the_form_refuses_it(alex, mcr, root):
+    dataset = sheet(
+        ["E10001", "LON-MCR1", "MCR operator", "2026-03-29 01:30", "2026-03-29 09:00", "Draft", ""],
+        ["E10001", "LON-MCR1", "MCR operator", "2026-10-24 18:00", "2026-10-25 01:30", "Draft", ""],
+    )
+    outcome = run(dataset, root)
+    found = {(error.row, error.column): error.message for error in outcome.errors}
+    assert found[(2, "Starts")].startswith("01:30 on 29 Mar 2026 does not exist in Europe/London")
+    assert "00:30 GMT (00:30 UTC)" in found[(2, "Starts")] and "02:30 BST (01:30 UTC)" in found[(2, "Starts")]
+    assert found[(3, "Ends")].startswith("01:30 on 25 Oct 2026 happens twice in Europe/London")
+    assert outcome.failed and Shift.objects.count() == 0

@@ -1,7 +1,7 @@
 """The scheduling console pages, through real requests as a superuser: what a supervisor sees and can save."""
 
 import re
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 from html import unescape as html_unescape
 
 import pytest
@@ -27,10 +27,10 @@ TIME_OFF = reverse("admin:scheduling_timeoffrequest_changelist")
 CLASH = "Alex Doe already has a shift at LON-MCR1 from 06:00 to 14:00 on 3 Mar (Europe/London)."
 
 
-def _split(name, moment) -> dict[str, str]:
-    """The admin's split date/time inputs; the portal's forms take UTC."""
-    utc = moment.astimezone(UTC)
-    return {f"{name}_0": f"{utc:%Y-%m-%d}", f"{name}_1": f"{utc:%H:%M}"}
+def _split(name, moment, facility) -> dict[str, str]:
+    """The admin's split date/time inputs, typed as the facility's local time (apps/console/localtime)."""
+    local = moment.astimezone(facility.location.timezone)
+    return {f"{name}_0": f"{local:%Y-%m-%d}", f"{name}_1": f"{local:%H:%M}"}
 
 
 def _shift_post(person, facility, starts_at, hours=8, status=ShiftStatus.DRAFT, position="MCR operator"):
@@ -38,8 +38,8 @@ def _shift_post(person, facility, starts_at, hours=8, status=ShiftStatus.DRAFT, 
         "user": person.pk,
         "facility": facility.pk,
         "position": position,
-        **_split("starts_at", starts_at),
-        **_split("ends_at", starts_at + timedelta(hours=hours)),
+        **_split("starts_at", starts_at, facility),
+        **_split("ends_at", starts_at + timedelta(hours=hours), facility),
         "status": status,
         "notes": "",
     }
@@ -235,8 +235,8 @@ def _event_post(facility, starts_at, crew=(), title="Evening news"):
         "title": title,
         "kind": EventKind.LIVE_BROADCAST,
         "facility": facility.pk,
-        **_split("starts_at", starts_at),
-        **_split("ends_at", starts_at + timedelta(hours=1)),
+        **_split("starts_at", starts_at, facility),
+        **_split("ends_at", starts_at + timedelta(hours=1), facility),
         "crew": [person.pk for person in crew],
     }
 

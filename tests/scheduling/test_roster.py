@@ -169,13 +169,13 @@ def test_an_empty_cell_links_to_the_prefilled_shift_add_page(root_client, alex, 
     html = add_page.content.decode()
     assert re.search(rf'<option value="{alex.pk}" selected>', html)
     assert re.search(rf'<option value="{mcr.pk}" selected>', html)
-    # the day's 06:00 in London, an eight-hour shift proposed (the form takes times in the portal's zone, UTC)
+    # the day's 06:00 in London, an eight-hour shift proposed (the form takes the facility's local time)
     assert params["starts_at"] == ["2026-03-03T06:00:00+00:00"]
     for name, value in [("starts_at_0", "03/03/2026"), ("starts_at_1", "06:00:00"), ("ends_at_1", "14:00:00")]:
         assert re.search(rf'name="{name}" value="{value}"', html), name
 
 
-def test_a_sydney_cell_proposes_its_local_morning_in_the_forms_zone(root_client):
+def test_a_sydney_cell_proposes_its_local_morning_in_sydney_time(root_client):
     sydney = FacilityFactory(code="SYD-MCR", location=LocationFactory(code="SYD", timezone="Australia/Sydney"))
     link = (
         reverse("admin:scheduling_shift_add")
@@ -185,9 +185,10 @@ def test_a_sydney_cell_proposes_its_local_morning_in_the_forms_zone(root_client)
 
     html = root_client.get(link).content.decode()
 
-    # 06:00 in Sydney (summer time) is 19:00 UTC the day before
-    assert re.search(r'name="starts_at_0" value="02/03/2026"', html)
-    assert re.search(r'name="starts_at_1" value="19:00:00"', html)
+    # the form takes the facility's local time: the cell's 06:00 in Sydney (summer time) reads as 06:00
+    assert re.search(r'name="starts_at_0" value="03/03/2026"', html)
+    assert re.search(r'name="starts_at_1" value="06:00:00"', html)
+    assert "Local time at the facility: Australia/Sydney." in html
     assert root_client.get(reverse("admin:scheduling_shift_add") + "?starts_at=not-a-time").status_code == 200
 
 

@@ -191,8 +191,8 @@ def test_an_event_is_confirmed_and_cancelled_by_its_steps_not_its_form(login, su
         "title": "Evening news",
         "kind": event.kind,
         "facility": studio.pk,
-        **_split("starts_at", event.starts_at),
-        **_split("ends_at", event.ends_at),
+        **_split("starts_at", event.starts_at, studio),
+        **_split("ends_at", event.ends_at, studio),
         "status": EventStatus.CONFIRMED,
     }
 

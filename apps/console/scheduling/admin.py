@@ -13,7 +13,6 @@ reviewed read-only too. Only administrators delete, through the delete services 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, F
 from django.utils import timezone
@@ -75,9 +74,7 @@ TIME_OFF_STATUS_COLOURS = {
 
 # a shift started from an empty cell of the roster is proposed at this length
 DEFAULT_SHIFT_LENGTH = timedelta(hours=8)
-TIMES_ENTERED_IN = _("Times are entered in %(zone)s; the lists show them in each facility's local time.") % {
-    "zone": settings.TIME_ZONE
-}
+TIMES_ENTERED_IN = _("Times are the facility's local time, typed and shown alike.")
 RECORD_FIELDSET = (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ["collapse"]})
 
 
@@ -97,6 +94,8 @@ def duration_label(delta: timedelta) -> str:
 
 
 class TimedRowDisplayMixin:
+    local_time_via = "facility"  # apps/console/localtime: forms read and take the facility's local time
+
     """List columns shared by shifts and events: facility, local start/end, duration, local times on the form."""
 
     @display(description=_("facility"), ordering="facility__code", header=True)

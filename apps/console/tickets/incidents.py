@@ -73,6 +73,7 @@ class IncidentSlaFilter(DropdownFilter):
 class IncidentTicketAdmin(IncidentActionsMixin, IncidentQueuesMixin, TicketAdmin):
     """Incidents, their queues, and the workflow's steps as actions (incident_actions.py, queues.py)."""
 
+    local_time_via = "facility"  # apps/console/localtime: occurred at, in the facility's local time
     resource_classes = [IncidentTicketResource]
     form = IncidentAdminForm
     editable_fields = INCIDENT_EDITABLE_FIELDS
