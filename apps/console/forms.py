@@ -147,7 +147,11 @@ def adopt(obj: models.Model, saved: models.Model | None) -> None:
 
 
 class LocalRangeDateTimeFilter(RangeDateTimeFilter):
-    """unfold's date-time range, reading what was typed as local time (unfold compares naive datetimes)."""
+    """unfold's date-time range, reading what was typed as the reader's local time (unfold compares naive ones).
+
+    A bound typed in an hour a clock change repeats takes the reading that keeps the range widest (the first
+    for "from", the second for "to"): a filter narrows a list, it writes nothing, so it need not refuse.
+    """
 
     def queryset(self, request, queryset):
         bounds = {}
@@ -156,7 +160,7 @@ class LocalRangeDateTimeFilter(RangeDateTimeFilter):
             time = self.used_parameters.get(f"{self.parameter_name}_{end}_1")
             moment = parse_datetime_str(f"{day} {time}") if day and time else None
             if moment is not None:  # a bound left empty, or unreadable, does not filter
-                bounds[f"{self.parameter_name}__{lookup}"] = timezone.make_aware(moment)
+                bounds[f"{self.parameter_name}__{lookup}"] = timezone.make_aware(moment.replace(fold=int(end == "to")))
         return queryset.filter(**bounds)
 
 
