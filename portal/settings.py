@@ -338,6 +338,8 @@ UNFOLD = {
             "950": "oklch(29.3% .066 243.157)",
         },
     },
+    # the console's home: what needs the signed-in person now (apps/console/home/)
+    "DASHBOARD_CALLBACK": "apps.console.home.dashboard.dashboard_callback",
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,

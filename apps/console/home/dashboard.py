@@ -1,0 +1,52 @@
+"""The console's home, `UNFOLD["DASHBOARD_CALLBACK"]`: what needs the signed-in person now, in their scope.
+
+One screen, by permission rather than by role name: figures that link to the lists they count (figures.py),
+coverage gaps per location and week linking to the Roster, charts (charts.py), and for whoever may grant scope,
+who covers which location (panels.py). Everything is read through the selectors, so a supervisor's figures are
+their locations' and nobody else's; an auditor, who may change nothing, is offered no link that would refuse them.
+
+The page costs a fixed number of queries whatever the data (tests/console/test_home.py holds it at 15 or fewer):
+one per kind of figure (the incident queues in one aggregate, every other count in one round trip), one per
+chart, two for coverage, one for the scope grants.
+"""
+
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.scope import sees_everything
+from apps.scheduling.overview import coverage_overview
+
+from .charts import hours_chart, incidents_chart, resolution_chart
+from .figures import incident_figures, work_figures
+from .panels import coverage_table, grants_table, shortcuts
+
+
+def dashboard_callback(request, context: dict) -> dict:
+    user = request.user
+    now = timezone.now()
+    zone = _zone_of(user)
+    home = {
+        "scope": _("All locations") if sees_everything(user) else _("The locations you cover"),
+        "incidents": incident_figures(request, now=now),
+        "work": work_figures(request, now=now),
+        "shortcuts": shortcuts(request),
+        "charts": [],
+        "coverage": None,
+        "grants": grants_table(request),
+    }
+    if user.has_perm("tickets.view_incidentticket"):
+        home["charts"] += [incidents_chart(request, now=now, zone=zone), resolution_chart(request, now=now)]
+    if user.has_perm("scheduling.view_shift"):
+        overview = coverage_overview(user=user, now=now)
+        home["coverage"] = coverage_table(request, overview)
+        home["hours"] = hours_chart(overview)
+    context.update({"title": _("What needs you now"), "home": home})
+    return context
+
+
+def _zone_of(user) -> ZoneInfo:
+    """The person's own time zone (their home location's) for counting days, else the portal's."""
+    location = user.home_location if getattr(user, "home_location_id", None) else None
+    return location.timezone if location is not None else timezone.get_current_timezone()
