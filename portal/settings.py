@@ -342,7 +342,11 @@ UNFOLD = {
     "DASHBOARD_CALLBACK": "apps.console.home.dashboard.dashboard_callback",
     "SIDEBAR": {
         "show_search": True,
+        # the search box opens the command palette, which searches tickets, people, facilities, shifts and
+        # events in the person's scope (apps/console/search.py answers /admin/search/)
+        "command_search": True,
         "show_all_applications": False,
         "navigation": "apps.console.navigation.sidebar_navigation",
     },
+    "COMMAND": {"search_models": False, "show_history": False},
 }
