@@ -1,9 +1,8 @@
 """Permission-scoped reads of locations and facilities."""
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet, Value
 
-from apps.core.scope import COVER_PERMISSION, register_selector, scoped
+from apps.core.scope import COVER_PERMISSION, register_selector, scoped, sees_everything
 
 from .models import Facility, Location, LocationGroupObjectPermission, LocationUserObjectPermission
 
@@ -25,27 +24,34 @@ def facilities_visible_to(*, user) -> QuerySet[Facility]:
     return scoped(Facility.objects.select_related("location"), user=user, location="location")
 
 
-def locations_with_coverers(*, user) -> QuerySet[Location]:
-    """Visible locations annotated with who is granted to cover them: `covering_people` (active people, directly) and
-    `covering_roles` (groups), each counted in a subquery of guardian's direct permission tables (one query in all)."""
+def location_cover_counts(*, user) -> dict[int, tuple[int, int]]:
+    """{location id: (active people, roles)} granted to cover each location `user` sees, where any is (one query).
+
+    Grouped over guardian's grant tables in one pass each (at 400 locations and 40,000 grants, a subquery per
+    location read them 400 times); an inactive person is left out by an anti-join on the few inactive accounts.
+    """
+    from django.contrib.auth import get_user_model
+
+    inactive = get_user_model().objects.filter(is_active=False).values("pk")
+    # who sees every location needs no "among the visible ones" (a join PostgreSQL plans badly at 40,000 grants)
+    visible = {} if sees_everything(user) else {"content_object__in": locations_visible_to(user=user).values("pk")}
     people = (
-        LocationUserObjectPermission.objects.filter(
-            content_object=OuterRef("pk"), permission__codename=COVER_PERMISSION, user__is_active=True
-        )
+        LocationUserObjectPermission.objects.filter(permission__codename=COVER_PERMISSION, **visible)
+        .exclude(user__in=inactive)
         .order_by()
         .values("content_object")
-        .annotate(count=Count("pk"))
-        .values("count")
+        .annotate(people=Count("pk"), roles=Value(0))
+        .values_list("content_object", "people", "roles")
     )
     roles = (
-        LocationGroupObjectPermission.objects.filter(
-            content_object=OuterRef("pk"), permission__codename=COVER_PERMISSION
-        )
+        LocationGroupObjectPermission.objects.filter(permission__codename=COVER_PERMISSION, **visible)
         .order_by()
         .values("content_object")
-        .annotate(count=Count("pk"))
-        .values("count")
+        .annotate(people=Value(0), roles=Count("pk"))
+        .values_list("content_object", "people", "roles")
     )
-    return locations_visible_to(user=user).annotate(
-        covering_people=Coalesce(Subquery(people), 0), covering_roles=Coalesce(Subquery(roles), 0)
-    )
+    counts: dict[int, tuple[int, int]] = {}
+    for location, person_grants, role_grants in people.union(roles, all=True):
+        known_people, known_roles = counts.get(location, (0, 0))
+        counts[location] = (known_people + person_grants, known_roles + role_grants)
+    return counts

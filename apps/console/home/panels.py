@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.facilities.models import Location
-from apps.facilities.selectors import locations_with_coverers
+from apps.facilities.selectors import location_cover_counts, locations_visible_to
 from apps.scheduling.models import Shift
 from apps.tickets.models import IncidentTicket
 
@@ -90,11 +90,11 @@ def grants_table(request) -> GrantsTable | None:
     location_admin = admin.site._registry.get(Location)
     if location_admin is None or not location_admin.has_manage_object_permissions(request):
         return None
-    found = list(
-        locations_with_coverers(user=request.user)
-        .order_by()
-        .values_list("pk", "code", "name", "covering_people", "covering_roles")
-    )
+    counts = location_cover_counts(user=request.user)
+    found = [
+        (pk, code, name, *counts.get(pk, (0, 0)))
+        for pk, code, name in locations_visible_to(user=request.user).order_by().values_list("pk", "code", "name")
+    ]
     found.sort(key=lambda row: (row[3] + row[4], row[2], row[0]))
     rows = [
         [
