@@ -194,3 +194,10 @@ def test_the_home_costs_the_same_few_queries_however_much_data(request, signed_i
 
     assert small <= QUERY_BUDGET
     assert large == small
+
+
+def test_without_coverage_requirements_the_home_says_so(signed_in, station, lead):
+    CoverageRequirement.objects.all().delete()
+    html = signed_in(lead).get(HOME).content.decode()
+    assert "No coverage requirement is set at the locations you cover" in html
+    assert "home-gaps" not in html

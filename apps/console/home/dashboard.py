@@ -5,9 +5,9 @@ coverage gaps per location and week linking to the Roster, charts (charts.py), a
 who covers which location (panels.py). Everything is read through the selectors, so a supervisor's figures are
 their locations' and nobody else's; an auditor, who may change nothing, is offered no link that would refuse them.
 
-The page costs a fixed number of queries whatever the data (tests/console/test_home.py holds it at 15 or fewer):
-one per kind of figure (the incident queues in one aggregate, every other count in one round trip), one per
-chart, two for coverage, one for the scope grants.
+The page costs a fixed number of queries whatever the data (tests/console/test_home.py holds it at 15 or fewer,
+bench/home.py times it at seed_demo --scale 100): the incident queues in one aggregate, every other count in one
+round trip (counting.py), one query per chart, two for coverage and two for the scope grants.
 """
 
 from django.utils import timezone

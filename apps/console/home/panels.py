@@ -37,8 +37,6 @@ def coverage_table(request, overview) -> CoverageTable:
     roster = reverse("scheduling_roster")
     mondays = [overview.week_start + timedelta(weeks=number) for number in range(2)] if overview.week_start else []
     titles = [_("This week"), _("Next week")]
-    if mondays:
-        titles = [f"{title} ({date_format(monday, 'j M')})" for title, monday in zip(titles, mondays, strict=True)]
     ranked = sorted(overview.locations, key=lambda row: (-row.total, row.location.name))
     rows = []
     for row in ranked[:COVERAGE_ROWS]:
@@ -49,7 +47,7 @@ def coverage_table(request, overview) -> CoverageTable:
         rows.append(cells)
     return CoverageTable(
         table={"headers": [_("Location"), *titles], "rows": rows},
-        totals=_totals([sum(row.gaps[week] for row in overview.locations) for week in range(2)]),
+        totals=_totals([sum(row.gaps[week] for row in overview.locations) for week in range(2)], mondays),
         locations=len(overview.locations),
         hidden=sum(1 for row in ranked[COVERAGE_ROWS:] if row.total),
         requirements_link=reverse("admin:scheduling_coveragerequirement_changelist")
@@ -58,11 +56,18 @@ def coverage_table(request, overview) -> CoverageTable:
     )
 
 
-def _totals(counts: list[int]) -> list[tuple[int, str]]:
+def _totals(counts: list[int], mondays: list) -> list[tuple[int, str]]:
+    """(gaps, what they are) for each week, with the week's first day: headers stay short in a narrow table."""
     this_week, next_week = counts
-    return [
+    phrases = [
         (this_week, ngettext("gap this week", "gaps this week", this_week)),
         (next_week, ngettext("gap next week", "gaps next week", next_week)),
+    ]
+    if not mondays:
+        return phrases
+    return [
+        (count, f"{phrase} ({_('from %(day)s') % {'day': date_format(monday, 'D j M')}})")
+        for (count, phrase), monday in zip(phrases, mondays, strict=True)
     ]
 
 
