@@ -340,9 +340,15 @@ UNFOLD = {
             "950": "oklch(29.3% .066 243.157)",
         },
     },
+    # the console's home: what needs the signed-in person now (apps/console/home/)
+    "DASHBOARD_CALLBACK": "apps.console.home.dashboard.dashboard_callback",
     "SIDEBAR": {
         "show_search": True,
+        # the search box opens the command palette, which searches tickets, people, facilities, shifts and
+        # events in the person's scope (apps/console/search.py answers /admin/search/)
+        "command_search": True,
         "show_all_applications": False,
         "navigation": "apps.console.navigation.sidebar_navigation",
     },
+    "COMMAND": {"search_models": False, "show_history": False},
 }

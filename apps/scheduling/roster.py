@@ -11,9 +11,11 @@ Coverage gaps are computed per facility and local day over half-open intervals o
 23- or 25-hour day at a DST change is measured as it really is.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -250,33 +252,63 @@ def coverage_gaps(*, requirements, shifts, days: list[date], zone: ZoneInfo) -> 
     Each day is [local midnight, next local midnight) as aware datetimes; shifts are half-open too, so a shift
     ending at 06:00 and the next starting at 06:00 leave no gap.
     """
-    covering: dict[tuple[int, str], list[tuple[datetime, datetime]]] = defaultdict(list)
-    for shift in shifts:
-        if shift.status != ShiftStatus.CANCELLED:
-            covering[shift.facility_id, _position_key(shift.position)].append((shift.starts_at, shift.ends_at))
+    # in UTC: aware datetimes sharing one tzinfo compare by wall clock, which a DST fold would mislead
+    midnights = [local_midnight(day, zone).astimezone(UTC) for day in [*days, days[-1] + timedelta(days=1)]]
     gaps: dict[tuple[int, date], list[Gap]] = defaultdict(list)
-    for requirement in requirements:
-        spans = covering.get((requirement.facility_id, _position_key(requirement.position)), [])
-        for day in days:
-            # in UTC: aware datetimes sharing one tzinfo compare by wall clock, which a DST fold would mislead
-            day_start = local_midnight(day, zone).astimezone(UTC)
-            day_end = local_midnight(day + timedelta(days=1), zone).astimezone(UTC)
-            for start, end in _under_covered(spans, day_start, day_end, requirement.people):
-                gaps[requirement.facility_id, day].append(
-                    Gap(
-                        requirement.position,
-                        requirement.people,
-                        start.astimezone(zone),
-                        end.astimezone(zone),
-                        day_end.astimezone(zone),
-                    )
-                )
+    for requirement, index, start, end in coverage_gap_spans(
+        requirements=requirements, covering=covering_spans(map(shift_row, shifts)), midnights=midnights
+    ):
+        gaps[requirement.facility_id, days[index]].append(
+            Gap(
+                requirement.position,
+                requirement.people,
+                start.astimezone(zone),
+                end.astimezone(zone),
+                midnights[index + 1].astimezone(zone),
+            )
+        )
     return gaps
 
 
-def _under_covered(spans, window_start: datetime, window_end: datetime, needed: int):
+def covering_spans(rows) -> dict[tuple[int, str], list[tuple]]:
+    """{(facility id, position key): [(start, end), ...]} of the shifts that count towards coverage (not cancelled).
+
+    `rows` are (facility id, position, start, end, status) tuples: a `values_list` row, or `shift_row(shift)`.
+    """
+    covering: dict[tuple[int, str], list[tuple]] = defaultdict(list)
+    for facility_id, position, starts_at, ends_at, status in rows:
+        if status != ShiftStatus.CANCELLED:
+            covering[facility_id, position_key(position)].append((starts_at, ends_at))
+    return covering
+
+
+def shift_row(shift) -> tuple:
+    """A shift as `covering_spans` reads it."""
+    return shift.facility_id, shift.position, shift.starts_at, shift.ends_at, shift.status
+
+
+def coverage_gap_spans(*, requirements, covering, midnights: list):
+    """(requirement, day index, start, end) of every coverage gap, day `i` being [midnights[i], midnights[i + 1]).
+
+    The rule of coverage, in one place: a gap is a maximal stretch of one local day where fewer of the covering
+    spans overlap than the requirement's people. The days' span is swept once per requirement and what is
+    under-covered is cut at each midnight: the same gaps as day by day, in time linear in the shifts. Moments are
+    UTC datetimes (the Roster) or epoch microseconds (the console's home, counting every covered location's gaps for
+    two weeks), as long as the spans and the midnights agree.
+    """
+    for requirement in requirements:
+        spans = covering.get((requirement.facility_id, position_key(requirement.position)), ())
+        for start, end in _under_covered(spans, midnights[0], midnights[-1], requirement.people):
+            for index in range(bisect_right(midnights, start) - 1, len(midnights) - 1):
+                day_start, day_end = midnights[index], midnights[index + 1]
+                if day_start >= end:
+                    break
+                yield requirement, index, max(start, day_start), min(end, day_end)
+
+
+def _under_covered(spans, window_start, window_end, needed: int):
     """The maximal sub-intervals of [window_start, window_end) where fewer than `needed` spans overlap."""
-    changes: dict[datetime, int] = defaultdict(int)
+    changes: dict = defaultdict(int)
     for start, end in spans:
         start, end = max(start, window_start), min(end, window_end)
         if start < end:
@@ -297,7 +329,9 @@ def _under_covered(spans, window_start: datetime, window_end: datetime, needed: 
         yield gap_start, window_end
 
 
-def _position_key(position: str) -> str:
+@lru_cache(maxsize=4096)
+def position_key(position: str) -> str:
+    """A position as coverage compares it: case and spacing do not matter (a station names a few dozen)."""
     return " ".join(position.split()).casefold()
 
 

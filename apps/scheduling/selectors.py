@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.core.scope import register_selector, scoped
 
+from .choices import TimeOffStatus
 from .models import CoverageRequirement, ScheduledEvent, Shift, TimeOffRequest
 
 
@@ -30,6 +31,15 @@ def time_off_requests_visible_to(*, user) -> QuerySet[TimeOffRequest]:
     """Requests of the people based at the locations `user` covers, and `user`'s own."""
     requests = TimeOffRequest.objects.select_related("user", "reviewed_by")
     return scoped(requests, user=user, location="user__home_location", own=lambda person: Q(user=person))
+
+
+def time_off_awaiting_review_q(*, user) -> Q:
+    """The requests waiting for `user`'s decision: pending, and not their own (nobody reviews their own request).
+
+    Narrows a scoped list (`time_off_requests_visible_to`): the console's home counts these, and the time off
+    list's "Waiting for me" filter shows them.
+    """
+    return Q(status=TimeOffStatus.PENDING) & ~Q(user=user)
 
 
 def _crewing(user) -> Q:

@@ -25,13 +25,14 @@ from unfold.decorators import display
 
 from apps.console.base import PortalModelAdmin
 from apps.console.forms import LocalRangeDateTimeFilter, ServiceAdminMixin
+from apps.console.review import waiting_for_me_filter
 from apps.console.scheduling.actions import EventActionsMixin, ShiftActionsMixin, TimeOffActionsMixin
 from apps.console.scheduling.deletes import AdministratorDeletesMixin
 from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 from apps.scheduling.choices import EventStatus, ShiftStatus, TimeOffStatus
 from apps.scheduling.models import ScheduledEvent, Shift, TimeOffRequest
 from apps.scheduling.resources import ScheduledEventResource, ShiftResource, TimeOffRequestResource
-from apps.scheduling.selectors import scheduled_events_visible_to
+from apps.scheduling.selectors import scheduled_events_visible_to, time_off_awaiting_review_q
 from apps.scheduling.services import (
     EVENT_FIELDS,
     SHIFT_FIELDS,
@@ -282,6 +283,7 @@ class TimeOffRequestAdmin(AdministratorDeletesMixin, TimeOffActionsMixin, Servic
     list_display = ("person", "kind", "starts_on", "ends_on", "days", "status_label", "reviewed_by")
     list_select_related = ("user", "reviewed_by")
     list_filter = (
+        waiting_for_me_filter(time_off_awaiting_review_q),
         ("status", ChoicesDropdownFilter),
         ("kind", ChoicesDropdownFilter),
         ("user__home_location", ScopedRelatedDropdownFilter),

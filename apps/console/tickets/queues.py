@@ -6,46 +6,22 @@ the top), then by the nearest running deadline: the response due time while nobo
 the resolve due time after that.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib.admin.utils import display_for_value
-from django.db.models import Case, Count, F, Q, When
+from django.db.models import Case, F, When
 from django.utils import timezone
 from django.utils.html import format_html
 from unfold.contrib.filters.admin import DropdownFilter
 
-from apps.tickets.choices import IncidentStatus, Severity
-from apps.tickets.sla import incident_breaching_soon_q
+from apps.tickets.choices import IncidentStatus
+from apps.tickets.queues import OPEN, QUEUES, QUEUES_BY_KEY, Queue, incident_counts, queue_rules
 
 from .common import minutes_label
 
-OPEN = IncidentStatus.open_values()
 QUEUE_PARAMETER = "queue"
-
-
-@dataclass(frozen=True)
-class Queue:
-    key: str
-    title: str
-    rows: Callable[..., Q]  # (user=, now=) -> the tickets in the queue
-
-
-QUEUES = (
-    Queue("mine", "My queue", lambda *, user, now: Q(assignee=user, status__in=OPEN)),
-    Queue("unassigned", "Unassigned", lambda *, user, now: Q(assignee__isnull=True, status__in=OPEN)),
-    Queue("breaching", "Breaching soon", lambda *, user, now: incident_breaching_soon_q(now=now)),
-    Queue(
-        "severe",
-        "SEV1–2 open",
-        lambda *, user, now: Q(severity__in=[Severity.SEV1, Severity.SEV2], status__in=OPEN),
-    ),
-    Queue("awaiting_close", "Resolved, awaiting close", lambda *, user, now: Q(status=IncidentStatus.RESOLVED)),
-)
-QUEUES_BY_KEY = {queue.key: queue for queue in QUEUES}
 
 # the deadline that runs next: responding until someone acknowledges, then resolving
 NEXT_DUE = Case(When(acknowledged_at__isnull=True, then=F("response_due_at")), default=F("resolve_due_at"))
@@ -86,12 +62,8 @@ class IncidentQueuesMixin:
         return super().changelist_view(request, {"incident_queue_tabs": tabs, **(extra_context or {})})
 
     def queue_tabs(self, request) -> list[dict]:
-        now = timezone.now()
-        counts = (
-            self.get_queryset(request)
-            .order_by()
-            .aggregate(**{queue.key: Count("pk", filter=queue.rows(user=request.user, now=now)) for queue in QUEUES})
-        )
+        rules = queue_rules(user=request.user, now=timezone.now())
+        counts = incident_counts(user=request.user, rules=rules, queryset=self.get_queryset(request))
         current = request.GET.get(QUEUE_PARAMETER, "")
         path = request.path
         tabs = [_tab("All incidents", path, active=current not in QUEUES_BY_KEY)]

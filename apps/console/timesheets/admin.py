@@ -18,6 +18,7 @@ from unfold.decorators import action, display
 
 from apps.console.base import PortalModelAdmin
 from apps.console.forms import ServiceAdminMixin
+from apps.console.review import waiting_for_me_filter
 from apps.console.scheduling.admin import local_day_time
 from apps.console.scheduling.deletes import AdministratorDeletesMixin
 from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
@@ -26,7 +27,7 @@ from apps.scheduling.services import person_name
 from apps.timesheets.choices import Activity, TimeEntryStatus
 from apps.timesheets.models import TimeEntry
 from apps.timesheets.resources import TimeEntryResource
-from apps.timesheets.selectors import time_entries_visible_to
+from apps.timesheets.selectors import time_entries_awaiting_review_q, time_entries_visible_to
 from apps.timesheets.services import (
     TIME_ENTRY_FIELDS,
     TIME_ENTRY_REVIEWED_FIELDS,
@@ -82,6 +83,7 @@ class TimeEntryAdmin(AdministratorDeletesMixin, ServiceAdminMixin, PortalModelAd
     )
     list_select_related = ("user", "shift__facility__location", "incident", "service_ticket", "reviewed_by")
     list_filter = (
+        waiting_for_me_filter(time_entries_awaiting_review_q),
         ("status", ChoicesDropdownFilter),
         ("activity", ChoicesDropdownFilter),
         ("user__home_location", ScopedRelatedDropdownFilter),
