@@ -202,6 +202,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where a login lands when it names no `next`: the console's home. unfold's login form carries no `next` field,
+# so a bookmarked /admin/login/ would otherwise land on Django's default, /accounts/profile/ (a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- i18n, static, media ------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
