@@ -39,3 +39,23 @@ def test_login_with_next_still_goes_where_it_was_asked(client, person):
 
     assert response.status_code == 302
     assert response["Location"] == wanted
+
+
+def test_login_writes_no_history_row_for_the_person(client, person):
+    before_history = person.history.count()
+    before_activity = ActivityEntry.objects.filter(object_id=person.pk).count()
+
+    response = client.post(reverse("admin:login"), {"username": "pat", "password": PASSWORD})
+
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.last_login is not None  # the login itself was recorded on the row
+    assert person.history.count() == before_history
+    assert ActivityEntry.objects.filter(object_id=person.pk).count() == before_activity
+
+
+def test_a_real_change_to_a_person_is_still_in_history(person):
+    before = person.history.count()
+    person.title = "Duty supervisor"
+    person.save(update_fields=["title"])
+    assert person.history.count() == before + 1
