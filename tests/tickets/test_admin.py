@@ -239,6 +239,8 @@ def test_a_closed_incident_is_read_only_in_the_console(root_client, incidents):
     html = page(root_client.get(change_url(incident)))
     assert 'name="_save"' not in html
     assert 'name="title"' not in html
+    # no note box either: a note on a closed ticket cannot be saved (reopen it first)
+    assert "Add a note" not in html and 'name="notes-2-0-text"' not in html
 
     assert root_client.post(change_url(incident), {"title": "Sneaky edit"}).status_code == 403
     incident.refresh_from_db()
