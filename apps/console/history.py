@@ -52,8 +52,10 @@ def console_change(request, reason: str):
 
 
 class HistoryAdminMixin:
-    # the request each change was made in, linking to everything that request changed (the Activity page)
-    history_list_display = ["request_id"]
+    # the request each change was made in, linking to everything that request changed (the Activity page).
+    # simple-history heads the column with the very name it reads the value by (from this admin, then from each
+    # row), so the name is the header a person reads.
+    history_list_display = ["Request"]
 
     # --- reasons for console writes ------------------------------------------------------------------
 
@@ -189,13 +191,14 @@ class HistoryAdminMixin:
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableRecordContextHelper(self.model, historical_record)
 
-    def request_id(self, record) -> str:
-        """History list column (replaces the raw value on the page): a short request id, linking to the Activity
-        page filtered by that request."""
+    def request_link(self, record) -> str:
+        """History list column: a short request id, linking to the Activity page filtered by that request."""
         if not record.request_id:
             return "—"
         url = reverse("admin:audit_activityentry_changelist")
         return format_html('<a href="{}?request_id={}">{}</a>', url, record.request_id, record.request_id[:8])
+
+    Request = request_link  # the column named in history_list_display
 
 
 def _version_form(form_class, version, *, instance=None):
