@@ -324,6 +324,8 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_BACK_BUTTON": True,
+    # the console's own rules (apps/console/static/console/console.css): breadcrumbs, compact lists, phone widths
+    "STYLES": ["apps.console.navigation.console_stylesheet"],
     "ENVIRONMENT": "apps.console.navigation.environment_callback",
     "ENVIRONMENT_TITLE_PREFIX": "apps.console.navigation.environment_title_prefix_callback",
     "COLORS": {

@@ -1,6 +1,7 @@
-"""Callbacks named in settings.UNFOLD: environment badge and sidebar navigation."""
+"""Callbacks named in settings.UNFOLD: environment badge, the console's stylesheet and sidebar navigation."""
 
 from django.conf import settings
+from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,10 @@ def environment_callback(request) -> list[str]:
 def environment_title_prefix_callback(request) -> str | None:
     name = settings.PORTAL_ENVIRONMENT
     return None if name == "production" else f"[{name}]"
+
+
+def console_stylesheet(request) -> str:
+    return static("console/console.css")
 
 
 def _item(title, icon: str, app_label: str, model: str) -> dict:
