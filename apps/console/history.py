@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.utils import model_format_dict, unquote
+from django.contrib.admin.utils import flatten_fieldsets, model_format_dict, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -170,6 +170,19 @@ class HistoryAdminMixin:
         return _version_form(
             form_class, version, instance=target if target is not None and target.pk == obj.pk else None
         )
+
+    def get_readonly_fields(self, request, obj=None):
+        """A version page the user cannot revert from shows the version, read-only: fields to edit with no button
+        to send them would be a control that fails."""
+        fields = super().get_readonly_fields(request, obj)
+        if getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None) is not None and self.revert_disabled(request, obj):
+            # a form field that is disabled already shows without an input (a password's hash), and the form
+            # may need it (unfold's user form does)
+            declared = getattr(self.form, "declared_fields", {})
+            shown = flatten_fieldsets(self.get_fieldsets(request, obj))
+            editable = [name for name in shown if name not in fields and not getattr(declared.get(name), "disabled", 0)]
+            return [*fields, *editable]
+        return fields
 
     def revert_disabled(self, request, obj=None):
         """No revert button, and no revert, without the change permission on the object as it is now."""

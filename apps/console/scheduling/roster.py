@@ -38,6 +38,8 @@ def roster_view(request):
         "week": week,
         "view": view,
         "views": VIEWS,
+        # the grid offers to add a shift only to those who may (an auditor reads the roster)
+        "can_add_shift": request.user.has_perm("scheduling.add_shift"),
     }
     return TemplateResponse(request, "admin/scheduling/roster.html", context)
 

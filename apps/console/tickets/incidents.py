@@ -174,9 +174,10 @@ class IncidentTicketAdmin(IncidentActionsMixin, IncidentQueuesMixin, TicketAdmin
     def get_readonly_fields(self, request, obj=None):
         # The reporter is chosen when the incident is logged, and kept. Once logged, the assignee and the
         # severity change through the actions (assign, set severity), which triage, check and notify.
+        fields = list(super().get_readonly_fields(request, obj))
         if obj is None:
-            return self.readonly_fields
-        return [*self.readonly_fields, "reporter", "assignee", "severity"]
+            return fields
+        return [*fields, *(name for name in ("reporter", "assignee", "severity") if name not in fields)]
 
     def get_changeform_initial_data(self, request):
         return {
