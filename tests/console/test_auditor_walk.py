@@ -112,8 +112,12 @@ def a_week_of_everything(mcr, alex, sam, supervisor):
         ScheduledEventFactory(facility=mcr, starts_at=start, ends_at=start + timedelta(hours=2))
         TimeOffRequestFactory(user=sam, starts_on=monday + timedelta(days=3), ends_on=monday + timedelta(days=4))
         TimeOffRequestFactory(
-            user=alex, starts_on=monday + timedelta(days=5), ends_on=monday + timedelta(days=6),
-            status=TimeOffStatus.APPROVED, reviewed_by=supervisor, reviewed_at=timezone.now(),
+            user=alex,
+            starts_on=monday + timedelta(days=5),
+            ends_on=monday + timedelta(days=6),
+            status=TimeOffStatus.APPROVED,
+            reviewed_by=supervisor,
+            reviewed_at=timezone.now(),
         )
         TimeEntryFactory(user=alex, work_date=date.today())
         FacilityFactory(code="LON-STU9", name="Studio 9", location=mcr.location)
