@@ -23,3 +23,11 @@ def test_breadcrumbs_wrap_instead_of_being_cut():
     # unfold's header title is one line of `truncate`d parts; the console lets the trail wrap
     assert "#header-inner h1 { white-space: normal; flex-wrap: wrap;" in rules
     assert "text-overflow: clip; white-space: normal;" in rules
+
+
+def test_the_incident_list_is_laid_out_compact_on_wide_screens():
+    with open(finders.find(CONSOLE_CSS), encoding="utf-8") as stylesheet:
+        rules = stylesheet.read()
+    assert ".model-incidentticket.change-list #result_list" in rules
+    assert ".field-reference," in rules  # the reference never wraps
+    assert ".field-incident :is(a, span, strong, p)" in rules  # the title is cut with an ellipsis
