@@ -55,6 +55,7 @@ def sidebar_navigation(request) -> list[dict]:
                     "permission": lambda request: request.user.has_perm("scheduling.view_shift"),
                 },
                 _item(_("Shifts"), "schedule", "scheduling", "shift"),
+                _item(_("Coverage requirements"), "groups", "scheduling", "coveragerequirement"),
                 _item(_("Scheduled events"), "event", "scheduling", "scheduledevent"),
                 _item(_("Time off"), "beach_access", "scheduling", "timeoffrequest"),
                 _item(_("Time entries"), "timer", "timesheets", "timeentry"),
