@@ -19,6 +19,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from unfold.decorators import action
 from unfold.widgets import (
     UnfoldAdminIntegerFieldWidget,
@@ -37,11 +38,13 @@ from apps.scheduling.publishing import (
     shift_restore,
     shifts_of_week,
 )
+from apps.scheduling.roster import RETURN_PARAMETER
 from apps.scheduling.rules import local_span, location_zone, person_name, shift_warnings
 from apps.scheduling.services import scheduled_event_cancel, scheduled_event_confirm, scheduled_event_restore
 
 APPLY = "apply"
 MAX_MESSAGES = 20
+MAX_COPY_WEEKS = 12
 TEMPLATE = "admin/scheduling/action_form.html"
 
 
@@ -63,7 +66,11 @@ class WeekForm(forms.Form):
 
 class CopyWeekForm(WeekForm):
     weeks = forms.IntegerField(
-        label="Copy to the next … weeks", min_value=1, max_value=12, initial=1, widget=UnfoldAdminIntegerFieldWidget
+        label="Copy to the next … weeks",
+        min_value=1,
+        max_value=MAX_COPY_WEEKS,
+        initial=1,
+        widget=UnfoldAdminIntegerFieldWidget,
     )
 
 
@@ -78,14 +85,28 @@ class ReassignForm(forms.Form):
 # --- shared ------------------------------------------------------------------------------------------------------
 
 
+def roster_return(request, target: str | None) -> str | None:
+    """`target` when it is a Roster page of this site (where a form opened from the roster goes back to), else
+    None: never an address elsewhere, whatever the query string says."""
+    if not target or not target.startswith(reverse("scheduling_roster")):
+        return None
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else None
+
+
 def shift_label(shift) -> str:
     zone = location_zone(shift.facility)
     return f"{person_name(shift.user)}, {shift.facility.code} {local_span(shift.starts_at, shift.ends_at, zone)}"
 
 
 class ActionPagesMixin:
-    def render_action_form(self, request, *, title, form, rows=(), action_name=None, button=None, details=None):
-        """`details(row)`: lines to show under a row before the button is pressed (what it would touch)."""
+    def render_action_form(
+        self, request, *, title, form, rows=(), action_name=None, button=None, details=None, back=None
+    ):
+        """`details(row)`: lines to show under a row before the button is pressed (what it would touch); `back`:
+        the roster week the page was posted from, to return to (and to cancel to)."""
         request.current_app = self.admin_site.name
         context = {
             **self.admin_site.each_context(request),
@@ -98,7 +119,9 @@ class ActionPagesMixin:
             "apply_marker": APPLY,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "button": button or title,
-            "cancel_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"),
+            "cancel_url": back or reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"),
+            "back": back,
+            "return_parameter": RETURN_PARAMETER,
             "media": self.media + form.media,
         }
         return TemplateResponse(request, TEMPLATE, context)
@@ -181,8 +204,10 @@ class ShiftActionsMixin(ActionPagesMixin):
         return self._week_page(request, CopyWeekForm, title="Copy a week as drafts", button="Copy")
 
     def _week_page(self, request, form_class, *, title, button):
+        """The week's form; posted from the Roster page too, which names itself in `roster` to come back to."""
         initial = {"week_of": timezone.localdate() + timedelta(days=7)}
         form = form_class(request.POST if request.method == "POST" else None, initial=initial, user=request.user)
+        back = roster_return(request, request.POST.get(RETURN_PARAMETER) if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -199,8 +224,8 @@ class ShiftActionsMixin(ActionPagesMixin):
             except ValidationError as error:
                 form.add_error(None, error_text(error))
             else:
-                return HttpResponseRedirect(reverse("admin:scheduling_shift_changelist"))
-        return self.render_action_form(request, title=title, form=form, button=button)
+                return HttpResponseRedirect(back or reverse("admin:scheduling_shift_changelist"))
+        return self.render_action_form(request, title=title, form=form, button=button, back=back)
 
 
 # --- scheduled events ------------------------------------------------------------------------------------------------

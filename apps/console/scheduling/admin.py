@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Case, Count, F, Value, When
-from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +29,7 @@ from apps.console.base import PortalModelAdmin
 from apps.console.forms import LocalRangeDateTimeFilter, ServiceAdminMixin
 from apps.console.scheduling.actions import EventActionsMixin, ShiftActionsMixin
 from apps.console.scheduling.deletes import AdministratorDeletesMixin
+from apps.console.scheduling.shift_form import RosterShiftFormMixin
 from apps.console.scheduling.time_off_actions import TimeOffActionsMixin, overlapping_shift_lines
 from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 from apps.scheduling.choices import EventStatus, ShiftStatus, TimeOffStatus
@@ -77,8 +77,6 @@ TIME_OFF_STATUS_COLOURS = {
     TimeOffStatus.CANCELLED: "info",
 }
 
-# a shift started from an empty cell of the roster is proposed at this length
-DEFAULT_SHIFT_LENGTH = timedelta(hours=8)
 TIMES_ENTERED_IN = _("Times are entered in %(zone)s; the lists show them in each facility's local time.") % {
     "zone": settings.TIME_ZONE
 }
@@ -131,7 +129,12 @@ class TimedRowDisplayMixin:
 
 @admin.register(Shift)
 class ShiftAdmin(
-    AdministratorDeletesMixin, ShiftActionsMixin, ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin
+    RosterShiftFormMixin,
+    AdministratorDeletesMixin,
+    ShiftActionsMixin,
+    ServiceAdminMixin,
+    TimedRowDisplayMixin,
+    PortalModelAdmin,
 ):
     resource_classes = [ShiftResource]
     list_display = (
@@ -179,22 +182,6 @@ class ShiftAdmin(
     @display(description=_("status"), ordering="status", label=SHIFT_STATUS_COLOURS)
     def status_label(self, obj: Shift) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
-
-    def get_changeform_initial_data(self, request):
-        """A new shift from the roster: `?starts_at=` an ISO moment with its offset (the roster writes the cell's
-        local 06:00); the form shows it in the zone times are entered in, and proposes an eight-hour shift."""
-        initial = super().get_changeform_initial_data(request)
-        raw = request.GET.get("starts_at")
-        initial.pop("starts_at", None)
-        if raw:
-            try:
-                starts_at = datetime.fromisoformat(raw)
-            except ValueError:
-                starts_at = None
-            if starts_at is not None and timezone.is_aware(starts_at):
-                initial["starts_at"] = timezone.localtime(starts_at)
-                initial["ends_at"] = timezone.localtime(starts_at + DEFAULT_SHIFT_LENGTH)
-        return initial
 
     def run_service(self, request, form, *, dry_run):
         if dry_run:
