@@ -63,8 +63,12 @@ class Gap:
 
     @property
     def new_shift_ends_at(self) -> datetime:
-        """A shift proposed to fill the gap: from its start, to its end or NEW_SHIFT_LENGTH later if sooner."""
-        return min(self.ends_at.astimezone(UTC), self.starts_at.astimezone(UTC) + NEW_SHIFT_LENGTH)
+        """A shift proposed to fill the gap: from its start, NEW_SHIFT_LENGTH long, or shorter when the gap closes
+        sooner that day (a gap that runs to midnight goes on into the night: 22:00–24:00 proposes 22:00–06:00)."""
+        proposed = self.starts_at.astimezone(UTC) + NEW_SHIFT_LENGTH
+        if self.ends_at >= self.day_ends_at:
+            return proposed
+        return min(self.ends_at.astimezone(UTC), proposed)
 
 
 @dataclass

@@ -71,6 +71,7 @@ def test_a_gap_links_to_the_shift_form_for_its_facility_position_and_hours(
     login, supervisor, alex, mcr, needs_an_operator
 ):
     shift(alex, mcr, london(2026, 3, 3, 6))  # Tuesday 06:00–14:00: the gaps are 00:00–06:00 and 14:00–24:00
+    shift(alex, mcr, london(2026, 3, 5, 6), hours=16)  # Thursday 06:00–22:00: the gaps 00:00–06:00, 22:00–24:00
 
     html = roster_page(login(supervisor), mcr.location)
 
@@ -80,6 +81,8 @@ def test_a_gap_links_to_the_shift_form_for_its_facility_position_and_hours(
         (["2026-03-03T00:00:00+00:00"], ["2026-03-03T06:00:00+00:00"]),  # the gap's own hours
         (["2026-03-03T14:00:00+00:00"], ["2026-03-03T22:00:00+00:00"]),  # at most an eight-hour shift
     ]
+    thursday_night = [parse_qs(urlsplit(link).query) for link in links if "2026-03-05T22" in link]
+    assert thursday_night[0]["ends_at"] == ["2026-03-06T06:00:00+00:00"]  # on into the night, not to midnight
     for params in tuesday:
         assert params["facility"] == [str(mcr.pk)] and params["position"] == ["MCR operator"]
         assert params["roster"] == [roster_url(mcr.location)]
