@@ -13,7 +13,7 @@ import re
 from collections import deque
 from datetime import date, timedelta
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 from django.contrib.auth.models import Group
@@ -73,9 +73,16 @@ class Page(HTMLParser):
             self._form = None
 
 
-def shape(path: str) -> str:
-    """/admin/scheduling/shift/42/change/ → /admin/scheduling/shift/N/change/ (one page of each shape)."""
-    return re.sub(r"/\d+/", "/N/", path)
+# query parameters that change what a page offers (the roster's two grids, the incident queues)
+VIEWS = ("view", "queue")
+
+
+def shape(url: str) -> str:
+    """/admin/scheduling/shift/42/change/ → /admin/scheduling/shift/N/change/ (one page of each shape), with the
+    parameters that show another view of the page kept (?view=facilities)."""
+    parts = urlsplit(url)
+    views = sorted((key, value) for key, value in parse_qsl(parts.query) if key in VIEWS)
+    return re.sub(r"/\d+/", "/N/", parts.path) + (f"?{urlencode(views)}" if views else "")
 
 
 @pytest.fixture
@@ -125,16 +132,17 @@ def a_week_of_everything(mcr, alex, sam, supervisor):
 
 def test_the_auditor_is_shown_no_control_that_fails(client, auditor, a_week_of_everything):
     client.force_login(auditor)
-    queue = deque([reverse("admin:index"), reverse("scheduling_roster")])
+    roster = reverse("scheduling_roster")
+    queue = deque([reverse("admin:index"), f"{roster}?view=people", f"{roster}?view=facilities"])
     seen_shapes: set[str] = set()
     visited, failures = 0, []
 
     while queue and visited < MAX_PAGES:
         url = queue.popleft()
         path = urlsplit(url).path
-        if shape(path) in seen_shapes:
+        if shape(url) in seen_shapes:
             continue
-        seen_shapes.add(shape(path))
+        seen_shapes.add(shape(url))
         response = client.get(url)
         visited += 1
         if response.status_code in (301, 302):
