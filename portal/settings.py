@@ -204,6 +204,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where a login lands when it names no `next`: the console's home. unfold's login form carries no `next` field,
+# so a bookmarked /admin/login/ would otherwise land on Django's default, /accounts/profile/ (a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- i18n, static, media ------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -323,6 +326,8 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_BACK_BUTTON": True,
+    # the console's own rules (apps/console/static/console/console.css): breadcrumbs, compact lists, phone widths
+    "STYLES": ["apps.console.navigation.console_stylesheet"],
     "ENVIRONMENT": "apps.console.navigation.environment_callback",
     "ENVIRONMENT_TITLE_PREFIX": "apps.console.navigation.environment_title_prefix_callback",
     "COLORS": {

@@ -66,6 +66,15 @@ class PortalHistoricalRecords(HistoricalRecords):
         kwargs.setdefault("history_manager", PortalHistoryManager)
         super().__init__(*args, **kwargs)
 
+    def post_save(self, instance, created, using=None, **kwargs):
+        """No history row for a save that wrote only untracked columns: a login's `last_login` (Django's
+        `update_last_login` saves with update_fields=["last_login"]) is not a change anyone made to the person,
+        and would bury the Activity page under "changed User" rows."""
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields and set(update_fields) <= set(self.excluded_fields):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
     def get_history_user(self, instance):
         explicit = getattr(instance, "_history_user", None)
         if explicit is not None:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.utils import model_format_dict, unquote
+from django.contrib.admin.utils import flatten_fieldsets, model_format_dict, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -52,8 +52,10 @@ def console_change(request, reason: str):
 
 
 class HistoryAdminMixin:
-    # the request each change was made in, linking to everything that request changed (the Activity page)
-    history_list_display = ["request_id"]
+    # the request each change was made in, linking to everything that request changed (the Activity page).
+    # simple-history heads the column with the very name it reads the value by (from this admin, then from each
+    # row), so the name is the header a person reads.
+    history_list_display = ["Request"]
 
     # --- reasons for console writes ------------------------------------------------------------------
 
@@ -169,6 +171,19 @@ class HistoryAdminMixin:
             form_class, version, instance=target if target is not None and target.pk == obj.pk else None
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        """A version page the user cannot revert from shows the version, read-only: fields to edit with no button
+        to send them would be a control that fails."""
+        fields = super().get_readonly_fields(request, obj)
+        if getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None) is not None and self.revert_disabled(request, obj):
+            # a form field that is disabled already shows without an input (a password's hash), and the form
+            # may need it (unfold's user form does)
+            declared = getattr(self.form, "declared_fields", {})
+            shown = flatten_fieldsets(self.get_fieldsets(request, obj))
+            editable = [name for name in shown if name not in fields and not getattr(declared.get(name), "disabled", 0)]
+            return [*fields, *editable]
+        return fields
+
     def revert_disabled(self, request, obj=None):
         """No revert button, and no revert, without the change permission on the object as it is now."""
         if getattr(settings, "SIMPLE_HISTORY_REVERT_DISABLED", False):
@@ -189,13 +204,14 @@ class HistoryAdminMixin:
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableRecordContextHelper(self.model, historical_record)
 
-    def request_id(self, record) -> str:
-        """History list column (replaces the raw value on the page): a short request id, linking to the Activity
-        page filtered by that request."""
+    def request_link(self, record) -> str:
+        """History list column: a short request id, linking to the Activity page filtered by that request."""
         if not record.request_id:
             return "—"
         url = reverse("admin:audit_activityentry_changelist")
         return format_html('<a href="{}?request_id={}">{}</a>', url, record.request_id, record.request_id[:8])
+
+    Request = request_link  # the column named in history_list_display
 
 
 def _version_form(form_class, version, *, instance=None):

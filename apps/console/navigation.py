@@ -1,6 +1,7 @@
-"""Callbacks named in settings.UNFOLD: environment badge and sidebar navigation."""
+"""Callbacks named in settings.UNFOLD: environment badge, the console's stylesheet and sidebar navigation."""
 
 from django.conf import settings
+from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,10 @@ def environment_callback(request) -> list[str]:
 def environment_title_prefix_callback(request) -> str | None:
     name = settings.PORTAL_ENVIRONMENT
     return None if name == "production" else f"[{name}]"
+
+
+def console_stylesheet(request) -> str:
+    return static("console/console.css")
 
 
 def _item(title, icon: str, app_label: str, model: str) -> dict:
@@ -50,6 +55,7 @@ def sidebar_navigation(request) -> list[dict]:
                     "permission": lambda request: request.user.has_perm("scheduling.view_shift"),
                 },
                 _item(_("Shifts"), "schedule", "scheduling", "shift"),
+                _item(_("Coverage requirements"), "groups", "scheduling", "coveragerequirement"),
                 _item(_("Scheduled events"), "event", "scheduling", "scheduledevent"),
                 _item(_("Time off"), "beach_access", "scheduling", "timeoffrequest"),
                 _item(_("Time entries"), "timer", "timesheets", "timeentry"),

@@ -13,7 +13,7 @@ Coverage gaps are computed per facility and local day over half-open intervals o
 
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
@@ -30,8 +30,11 @@ from .models import CoverageRequirement, ScheduledEvent, Shift, TimeOffRequest
 from .selectors import shifts_visible_to
 
 DAYS_IN_WEEK = 7
-# where a shift started from an empty cell begins, in local time
+# where a shift started from a cell's "+" begins, in local time, and how long a new shift is proposed to last
 NEW_SHIFT_STARTS = time(6, 0)
+NEW_SHIFT_LENGTH = timedelta(hours=8)
+# the query parameter that brings the Shift form back to the roster week it was opened from
+RETURN_PARAMETER = "roster"
 
 
 def week_start_of(day: date) -> date:
@@ -52,11 +55,22 @@ class Gap:
     starts_at: datetime  # aware, in the location's zone
     ends_at: datetime
     day_ends_at: datetime
+    facility_id: int | None = None
+    add_url: str = ""  # the Shift form for this facility and these hours (roster_week fills it in)
 
     @property
     def label(self) -> str:
         end = "24:00" if self.ends_at >= self.day_ends_at else f"{self.ends_at:%H:%M}"
         return f"{self.starts_at:%H:%M}–{end}"
+
+    @property
+    def new_shift_ends_at(self) -> datetime:
+        """A shift proposed to fill the gap: from its start, NEW_SHIFT_LENGTH long, or shorter when the gap closes
+        sooner that day (a gap that runs to midnight goes on into the night: 22:00–24:00 proposes 22:00–06:00)."""
+        proposed = self.starts_at.astimezone(UTC) + NEW_SHIFT_LENGTH
+        if self.ends_at >= self.day_ends_at:
+            return proposed
+        return min(self.ends_at.astimezone(UTC), proposed)
 
 
 @dataclass
@@ -64,6 +78,7 @@ class ShiftItem:
     shift: Shift
     starts: datetime  # local
     ends: datetime  # local
+    back: str = ""  # the roster week to come back to after saving the shift
 
     @property
     def times(self) -> str:
@@ -76,7 +91,8 @@ class ShiftItem:
 
     @property
     def url(self) -> str:
-        return reverse("admin:scheduling_shift_change", args=[self.shift.pk])
+        url = reverse("admin:scheduling_shift_change", args=[self.shift.pk])
+        return f"{url}?{urlencode({RETURN_PARAMETER: self.back})}" if self.back else url
 
 
 @dataclass
@@ -133,15 +149,18 @@ class RosterWeek:
     def next_week(self) -> date:
         return self.week_start + timedelta(days=DAYS_IN_WEEK)
 
+    draft_count: int = 0  # drafts starting this week: what "Publish the week" would publish
+
     @property
     def gap_count(self) -> int:
         return sum(len(cell.gaps) for row in self.facilities for cell in row.cells)
 
 
-def roster_week(*, user, location, week_start: date) -> RosterWeek:
+def roster_week(*, user, location, week_start: date, back: str = "") -> RosterWeek:
     """The grids of `location`'s week starting `week_start` (a local Monday), as `user` may see them.
 
-    The caller checks that `location` is one `user` may see (locations_visible_to).
+    The caller checks that `location` is one `user` may see (locations_visible_to). `back`: the address of this
+    roster page, which every link to the Shift form carries so that saving the shift comes back here.
     """
     zone = location.timezone
     week_start = week_start_of(week_start)
@@ -179,7 +198,7 @@ def roster_week(*, user, location, week_start: date) -> RosterWeek:
     )
 
     shift_items = [
-        ShiftItem(shift, shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)) for shift in shifts
+        ShiftItem(shift, shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone), back) for shift in shifts
     ]
     by_person_day: dict[tuple[int, date], list[ShiftItem]] = defaultdict(list)
     by_facility_day: dict[tuple[int, date], list[ShiftItem]] = defaultdict(list)
@@ -198,14 +217,30 @@ def roster_week(*, user, location, week_start: date) -> RosterWeek:
         item = EventItem(event, event.starts_at.astimezone(zone), event.ends_at.astimezone(zone))
         events_by_facility_day[event.facility_id, max(item.starts.date(), days[0])].append(item)
 
-    gaps = coverage_gaps(requirements=requirements, shifts=shifts, days=days, zone=zone)
     add_url = reverse("admin:scheduling_shift_add")
     default_facility = facilities[0].pk if len(facilities) == 1 else None
 
+    def shift_form_link(**params) -> str:
+        params[RETURN_PARAMETER] = back or None
+        return f"{add_url}?{urlencode({key: value for key, value in params.items() if value is not None})}"
+
     def new_shift_link(day: date, **params) -> str:
         # the cell's day at 06:00 local time, with its offset: ShiftAdmin reads it (and proposes an 8-hour shift)
-        params["starts_at"] = datetime.combine(day, NEW_SHIFT_STARTS, tzinfo=zone).isoformat()
-        return f"{add_url}?{urlencode({key: value for key, value in params.items() if value is not None})}"
+        return shift_form_link(starts_at=datetime.combine(day, NEW_SHIFT_STARTS, tzinfo=zone).isoformat(), **params)
+
+    def gap_link(gap: Gap) -> str:
+        # the gap's own hours at its facility, for its position: ShiftAdmin offers only the people free then
+        return shift_form_link(
+            facility=gap.facility_id,
+            position=gap.position,
+            starts_at=gap.starts_at.isoformat(),
+            ends_at=gap.new_shift_ends_at.astimezone(zone).isoformat(),
+        )
+
+    gaps = {
+        key: [replace(gap, add_url=gap_link(gap)) for gap in day_gaps]
+        for key, day_gaps in coverage_gaps(requirements=requirements, shifts=shifts, days=days, zone=zone).items()
+    }
 
     person_rows = [
         Row(
@@ -241,8 +276,15 @@ def roster_week(*, user, location, week_start: date) -> RosterWeek:
         )
         for facility in facilities
     ]
+    drafts = sum(1 for item in shift_items if item.status == ShiftStatus.DRAFT and item.starts.date() in days)
     return RosterWeek(
-        location=location, zone=zone, week_start=week_start, days=days, people=person_rows, facilities=facility_rows
+        location=location,
+        zone=zone,
+        week_start=week_start,
+        days=days,
+        people=person_rows,
+        facilities=facility_rows,
+        draft_count=drafts,
     )
 
 
@@ -265,6 +307,7 @@ def coverage_gaps(*, requirements, shifts, days: list[date], zone: ZoneInfo) -> 
                 start.astimezone(zone),
                 end.astimezone(zone),
                 midnights[index + 1].astimezone(zone),
+                facility_id=requirement.facility_id,
             )
         )
     return gaps

@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 
 from .choices import IncidentStatus, Severity
 from .selectors import incidents_visible_to
-from .sla import incident_breaching_soon_q
+from .sla import SlaState, incident_breaching_soon_q, incident_sla_q
 
 OPEN = IncidentStatus.open_values()
 
@@ -29,6 +29,7 @@ class Queue:
 QUEUES = (
     Queue("mine", "My queue", lambda *, user, now: Q(assignee=user, status__in=OPEN)),
     Queue("unassigned", "Unassigned", lambda *, user, now: Q(assignee__isnull=True, status__in=OPEN)),
+    Queue("breached", "Breached", lambda *, user, now: incident_sla_q(SlaState.BREACHED, now=now)),
     Queue("breaching", "Breaching soon", lambda *, user, now: incident_breaching_soon_q(now=now)),
     Queue(
         "severe",

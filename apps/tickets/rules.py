@@ -120,6 +120,13 @@ def incident_refresh_due_times(*, incident: IncidentTicket, changed: Collection[
     return True
 
 
+def ticket_note_refusal(ticket: IncidentTicket | ServiceTicket) -> str | None:
+    """Why no note may be added to `ticket` now, or None: a closed incident is read-only, its journal too."""
+    if isinstance(ticket, IncidentTicket) and ticket.status == IncidentStatus.CLOSED:
+        return f"{ticket.reference} is closed: reopen it to add notes."
+    return None
+
+
 def _refuse_closed(incident: IncidentTicket) -> None:
     if incident.status == IncidentStatus.CLOSED:
         raise ValidationError(f"{incident.reference} is closed; reopen it to change it.", code="closed")

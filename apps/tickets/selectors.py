@@ -5,10 +5,14 @@ assignee, and to anyone it was shared with one by one (guardian permissions on t
 follow their ticket.
 """
 
-from django.db.models import Q, QuerySet
+from datetime import datetime
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import OrderBy
 
 from apps.core.scope import is_live, register_selector, scoped
 
+from .choices import IncidentStatus
 from .models import (
     IncidentTicket,
     IncidentTicketGroupObjectPermission,
@@ -19,6 +23,7 @@ from .models import (
     ServiceTicketUserObjectPermission,
     TicketNote,
 )
+from .sla import SlaState, incident_sla_q
 
 
 def incident_types_list(*, active_only: bool = False) -> QuerySet[IncidentType]:
@@ -43,6 +48,47 @@ def incidents_visible_to(*, user) -> QuerySet[IncidentTicket]:
         own=lambda person: Q(reporter=person) | Q(assignee=person),
         shared=(IncidentTicketUserObjectPermission, IncidentTicketGroupObjectPermission),
     )
+
+
+# --- urgency: the order a supervisor works through incidents in --------------------------------------------------
+
+BREACHED, AT_RISK, OPEN, FINISHED = range(4)
+
+
+def incident_urgency(*, now: datetime) -> Case:
+    """0 breached, 1 at risk, 2 open and on track, 3 the rest (resolved, closed, duplicates): the SLA states of
+    apps.tickets.sla, in SQL."""
+    return Case(
+        When(incident_sla_q(SlaState.BREACHED, now=now), then=Value(BREACHED)),
+        When(incident_sla_q(SlaState.AT_RISK, now=now), then=Value(AT_RISK)),
+        When(status__in=IncidentStatus.open_values(), then=Value(OPEN)),
+        default=Value(FINISHED),
+        output_field=IntegerField(),
+    )
+
+
+# the deadline that runs next on an open ticket: responding until someone acknowledges it, then resolving
+NEXT_DUE = Case(
+    When(~Q(status__in=IncidentStatus.open_values()), then=None),
+    When(acknowledged_at__isnull=True, then=F("response_due_at")),
+    default=F("resolve_due_at"),
+)
+
+
+def incident_urgency_ordering(*, now: datetime) -> list[OrderBy]:
+    """Breached first, then at risk, then the other open ones, then the finished; within each, SEV1 before SEV4,
+    then the nearest running deadline; finished tickets the most recent first."""
+    return [
+        incident_urgency(now=now).asc(),
+        F("severity").asc(),
+        NEXT_DUE.asc(nulls_last=True),
+        F("occurred_at").desc(),
+        F("pk").desc(),
+    ]
+
+
+def incidents_by_urgency(queryset: QuerySet[IncidentTicket], *, now: datetime) -> QuerySet[IncidentTicket]:
+    return queryset.order_by(*incident_urgency_ordering(now=now))
 
 
 @register_selector(ServiceTicket)

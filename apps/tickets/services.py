@@ -43,6 +43,7 @@ from .rules import (
     not_visible_message,
     service_ticket_validate,
     ticket_check_scope,
+    ticket_note_refusal,
 )
 
 ADMINISTRATORS_DELETE = "Only an administrator can delete {reference}; cancel or close it through its workflow instead."
@@ -238,9 +239,9 @@ def ticket_note_add(*, ticket: IncidentTicket | ServiceTicket, text: str, by) ->
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": ValidationError("A note needs some text.", code="blank")})
-    if isinstance(ticket, IncidentTicket) and ticket.status == IncidentStatus.CLOSED:
-        # a closed ticket is read-only, its journal too
-        raise ValidationError(f"{ticket.reference} is closed: reopen it to add notes.", code="closed")
+    refusal = ticket_note_refusal(ticket)
+    if refusal:
+        raise ValidationError(refusal, code="closed")
     if isinstance(ticket, IncidentTicket):
         note = TicketNote(incident=ticket, author=by, text=text)
     else:

@@ -30,6 +30,7 @@ SERVICE_MODULES = (
     "notifications",
     "breaches",
     "steps",
+    "coverage",
 )
 SKIPPED_MODULES = ("models", "choices", "apps", "admin", "migrations", "tests")
 
@@ -60,6 +61,7 @@ WRITES_NOTHING = {
     "apps.dataio.jobs.import_job_failed_rows": "builds a file in memory",
     "apps.tickets.workflow.incident_allowed_transitions": "reads which steps a person may take",
     "apps.tickets.service_workflow.service_ticket_allowed_transitions": "reads which steps a person may take",
+    "apps.scheduling.coverage.coverage_requirement_check": "a scope check",
     "apps.scheduling.publishing.shifts_of_week": "reads a week's shifts",
     "apps.scheduling.publishing.week_bounds": "date arithmetic",
     "apps.scheduling.services.administrator_check": "refuses all but administrators; the caller names the actor",
@@ -129,6 +131,7 @@ def test_the_walk_finds_the_services():
         "apps.tickets.notifications.incident_notify_breach",
         "apps.scheduling.publishing.shift_publish",
         "apps.scheduling.time_off.time_off_request_approve",
+        "apps.scheduling.coverage.coverage_requirement_create",
         "apps.timesheets.services.time_entry_reject",
         "apps.dataio.jobs.import_job_run",
     } <= set(HELD)

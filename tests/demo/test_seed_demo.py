@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.actors import SYSTEM_USERNAME, system_user
@@ -24,7 +25,9 @@ from apps.facilities.choices import FacilityKind, FacilityStatus
 from apps.facilities.models import Facility, Location
 from apps.notifications.models import OutboundEmail
 from apps.scheduling.choices import EventStatus, ShiftStatus, TimeOffStatus
-from apps.scheduling.models import ScheduledEvent, Shift, TimeOffRequest
+from apps.scheduling.models import CoverageRequirement, ScheduledEvent, Shift, TimeOffRequest
+from apps.scheduling.roster import roster_week, week_start_of
+from apps.scheduling.time_off import shifts_over_time_off
 from apps.tickets.breaches import incident_breach_scan
 from apps.tickets.choices import IncidentStatus, ServiceStatus
 from apps.tickets.models import IncidentTicket, ServiceTicket, TicketNote
@@ -38,6 +41,7 @@ SEEDED_MODELS = (
     User,
     Location,
     Facility,
+    CoverageRequirement,
     Shift,
     ScheduledEvent,
     TimeOffRequest,
@@ -106,6 +110,34 @@ def test_seed_creates_a_believable_station(seeded):
     assert ServiceTicket.objects.filter(scheduled_event__kind="maintenance").exists()
     assert ScheduledEvent.crew.through.objects.exists()
     assert OutboundEmail.objects.exists()
+
+
+def test_the_demo_roster_has_coverage_requirements_and_shows_their_gaps(seeded):
+    """Master control, the main transmitters and the data centres must be staffed around the clock; the rotas
+    leave hours uncovered, which the roster shows as gaps for a supervisor to fill."""
+    positions = set(CoverageRequirement.objects.values_list("facility__kind", "position"))
+    assert positions == {
+        (FacilityKind.MASTER_CONTROL, "MCR operator"),
+        (FacilityKind.TRANSMITTER, "Transmission engineer"),
+        (FacilityKind.DATA_CENTRE, "Broadcast IT engineer"),
+    }
+    assert not CoverageRequirement.objects.filter(facility__on_air_critical=False).exists()
+    headquarters = Location.objects.get(code="LON-HQ")
+    root = User.objects.get(username="admin")
+    this_week = week_start_of(timezone.localdate())
+    assert roster_week(user=root, location=headquarters, week_start=this_week).gap_count > 0
+
+
+def test_a_request_to_review_falls_on_next_weeks_shifts(seeded):
+    """Approving it shows the supervisor, first, the shifts it would leave uncovered."""
+    next_monday = week_start_of(timezone.localdate()) + timedelta(days=7)
+    pending = TimeOffRequest.objects.filter(
+        status=TimeOffStatus.PENDING,
+        user__home_location__code="LON-HQ",
+        starts_on__gte=next_monday,
+        ends_on__lt=next_monday + timedelta(days=7),
+    )
+    assert any(shifts_over_time_off(time_off_request=request) for request in pending)
 
 
 def test_demo_logins_authenticate_with_their_roles(seeded):

@@ -245,7 +245,8 @@ def test_approving_can_give_the_overlapping_shifts_to_someone_else_with_every_ru
 
 
 @pytest.mark.django_db
-def test_cancel_and_reassign_together_is_refused_on_the_form(root_client, pending, sam):
+def test_cancel_and_reassign_together_is_refused_on_the_form(root_client, pending, alex, sam, mcr):
+    _draft(alex, mcr, london(2026, 3, 3, 6), status=ShiftStatus.PUBLISHED)  # something to cancel or give away
     response = _action(
         root_client, TIME_OFF, "approve_selected", [pending], apply="1", cancel_overlapping="on", reassign_to=sam.pk
     )

@@ -1,5 +1,6 @@
 """The tickets console through real HTTP: what a supervisor sees, and that every write goes through the services."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -62,14 +63,31 @@ def incidents(outage, mcr, alex, sam):
 # --- the incident list ------------------------------------------------------------------------
 
 
-def test_incident_list_shows_the_columns_a_supervisor_needs(root_client, incidents):
+def test_incident_list_shows_the_columns_a_supervisor_needs(root_client, incidents, sam):
     html = page(root_client.get(INCIDENTS))
 
-    for text in ["INC-000001", "Transmitter off air", "Master control 1 (LON-MCR1)", "SEV1", "New", "Sam Roe"]:
+    for text in ["INC-000001", "Transmitter off air", "LON-MCR1 · Master control 1", "SEV1", "New", "Sam Roe"]:
         assert text in html
     assert "Breached" in html  # SEV1 responds within 7.5 minutes; it started two hours ago
-    for column in ["Severity", "Status", "SLA", "Assignee", "Occurred at", "Response due at", "Resolve due at"]:
+    for column in ["Incident", "Severity", "Status", "SLA", "Assignee", "Occurred at", "Response due at"]:
         assert column in html
+    assert "Resolve due at" in html
+
+
+def test_incident_list_rows_are_compact_two_lines_at_most(root_client, incidents, sam):
+    """The title over its facility and the assignee over their employee ID share a cell: no facility column."""
+    html = page(root_client.get(INCIDENTS))
+
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*Transmitter off air.*?</tr>", html, re.S).group(0)
+    cells = re.findall(r'<t[hd] class="field-([a-z_]+)', row)
+    assert cells == [
+        "reference", "incident", "severity_label", "status_label", "sla_label", "assignee_column",
+        "occurred_at", "response_due", "resolve_due",
+    ]  # fmt: skip
+    incident_cell = re.search(r'class="field-incident.*?</td>', row, re.S).group(0)
+    assert "Transmitter off air" in incident_cell and "LON-MCR1 · Master control 1" in incident_cell
+    assignee_cell = re.search(r'class="field-assignee_column.*?</td>', row, re.S).group(0)
+    assert "Sam Roe" in assignee_cell and sam.employee_id in assignee_cell
 
 
 @pytest.mark.parametrize(
@@ -239,6 +257,8 @@ def test_a_closed_incident_is_read_only_in_the_console(root_client, incidents):
     html = page(root_client.get(change_url(incident)))
     assert 'name="_save"' not in html
     assert 'name="title"' not in html
+    # no note box either: a note on a closed ticket cannot be saved (reopen it first)
+    assert "Add a note" not in html and 'name="notes-2-0-text"' not in html
 
     assert root_client.post(change_url(incident), {"title": "Sneaky edit"}).status_code == 403
     incident.refresh_from_db()

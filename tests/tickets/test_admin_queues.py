@@ -86,12 +86,13 @@ def listed(client, **query) -> list[str]:
     [
         ("mine", ["mine_sev1", "mine_sev2"]),
         ("unassigned", ["breached", "fresh_sev1", "held_sev2", "minor"]),
+        ("breached", ["breached"]),
         ("breaching", ["fresh_sev1", "mine_sev1", "minor"]),
         ("severe", ["breached", "fresh_sev1", "mine_sev1", "held_sev2", "mine_sev2"]),
         ("awaiting_close", ["resolved"]),
     ],
 )
-def test_each_queue_holds_its_tickets_by_severity_then_the_nearest_deadline(lead_client, board, queue, expected):
+def test_each_queue_holds_its_tickets_in_order_of_urgency(lead_client, board, queue, expected):
     assert listed(lead_client, queue=queue) == [board[key].title for key in expected]
 
 
@@ -102,6 +103,7 @@ def test_the_queues_are_tabs_above_the_list_with_their_counts(lead_client, board
         "All incidents",
         "My queue (2)",
         "Unassigned (4)",
+        "Breached (1)",
         "Breaching soon (3)",
         "SEV1–2 open (5)",
         "Resolved, awaiting close (1)",
@@ -111,8 +113,25 @@ def test_the_queues_are_tabs_above_the_list_with_their_counts(lead_client, board
     assert re.search(r'class="active"\s*>\s*Unassigned \(4\)', html)
 
 
-def test_without_a_queue_the_list_keeps_its_own_order_and_a_column_sort_wins_in_a_queue(lead_client, board):
-    assert listed(lead_client)[:2] == [board["fresh_sev1"].title, board["minor"].title]  # newest first
+def test_the_whole_list_is_in_order_of_urgency_breached_then_at_risk_then_severity_and_deadline(
+    lead_client, board, make
+):
+    at_risk = make("Audio drop-outs", Severity.SEV3, 25)  # responding due in 5 min: in the last quarter
+    expected = [
+        board["breached"],  # breached
+        at_risk,  # at risk, though only SEV3
+        board["fresh_sev1"],  # SEV1, responding due in 6.5 min
+        board["mine_sev1"],  # SEV1, resolving due in 30 min
+        board["held_sev2"],  # SEV2, resolving due in 30 min (paused)
+        board["mine_sev2"],  # SEV2, resolving due in 70 min
+        board["minor"],  # SEV3
+        board["resolved"],  # finished: the most recent first
+        board["closed"],
+    ]
+    assert listed(lead_client) == [incident.title for incident in expected]
+
+
+def test_a_column_sort_wins_over_urgency(lead_client, board):
     by_title = listed(lead_client, queue="mine", o="2")  # the title column, ascending
     assert by_title == [board["mine_sev1"].title, board["mine_sev2"].title]
     assert listed(lead_client, queue="mine", o="-2") == by_title[::-1]
@@ -150,3 +169,19 @@ def test_a_queue_page_runs_as_many_queries_for_many_rows_as_for_few(lead_client,
     for n in range(3, 30):
         make(f"Fault {n}", Severity.SEV2, 10 + n)
     assert queries() <= few
+
+
+def test_a_clock_past_a_day_is_told_to_the_hour(lead_client, make):
+    make("Old fault", Severity.SEV3, 3 * 24 * 60 + 17)  # resolving (4 h) was due 2 d 20 h 17 min ago
+
+    html = lead_client.get(INCIDENTS).content.decode()
+
+    assert "(2 d 20 h overdue)" in html
+    assert "2 d 20 h 17 min" not in html
+
+
+def test_the_breached_tab_lists_the_breached_tickets_only(lead_client, board):
+    html = lead_client.get(INCIDENTS).content.decode()
+
+    assert f'href="{INCIDENTS}?queue=breached"' in html
+    assert "Breached (1)" in html

@@ -1,16 +1,25 @@
-"""Who sees which tickets and notes: the locations one covers, one's own and assigned tickets, tickets shared."""
+"""Who sees which tickets and notes: the locations one covers, one's own and assigned tickets, tickets shared;
+and the order of urgency."""
+
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from apps.core.actors import system_user
 from apps.core.roles import Role
+from apps.tickets.choices import IncidentStatus, Severity
+from apps.tickets.models import IncidentTicket
 from apps.tickets.selectors import (
     incident_types_list,
+    incidents_by_urgency,
     incidents_visible_to,
     service_tickets_visible_to,
     ticket_notes_visible_to,
 )
+from apps.tickets.services import incident_create
 from tests.conftest import cover
 from tests.factories import (
     FacilityFactory,
@@ -131,3 +140,26 @@ def test_incident_types_are_reference_data():
     IncidentTypeFactory(name="Retired", is_active=False)
     assert [t.name for t in incident_types_list()] == ["Outage", "Retired"]
     assert [t.name for t in incident_types_list(active_only=True)] == ["Outage"]
+
+
+def test_incidents_by_urgency_is_the_sla_state_then_severity_then_the_running_deadline(outage, mcr, alex):
+    """The one definition of urgency (the console's list and queues use it)."""
+
+    def incident(title, severity, minutes_ago, **fields):
+        made = incident_create(
+            title=title, incident_type=outage, facility=mcr, reporter=alex, severity=severity,
+            occurred_at=timezone.now() - timedelta(minutes=minutes_ago), by=system_user(),
+        )  # fmt: skip
+        IncidentTicket.objects.filter(pk=made.pk).update(**fields)
+        return title
+
+    now = timezone.now()
+    finished = incident("Finished SEV1", Severity.SEV1, 20, status=IncidentStatus.RESOLVED, resolved_at=now)
+    calm_sev1 = incident("Calm SEV1", Severity.SEV1, 1)  # responding due in 6.5 min: on track
+    calm_sev4 = incident("Calm SEV4", Severity.SEV4, 1)
+    soon_sev3 = incident("At risk SEV3", Severity.SEV3, 25)  # 5 min left of 30: at risk
+    late_sev4 = incident("Breached SEV4", Severity.SEV4, 90)  # responding was due after 60 min
+
+    ordered = [ticket.title for ticket in incidents_by_urgency(IncidentTicket.objects.all(), now=timezone.now())]
+
+    assert ordered == [late_sev4, soon_sev3, calm_sev1, calm_sev4, finished]

@@ -54,13 +54,21 @@ class RequestIdFilter(TextFilter):
         return queryset.filter(request_id=value) if value else queryset
 
 
+class ActorFilter(ScopedAutocompleteSelectFilter):
+    """Who made the change. The column is called "by", and filters are titled "By <title>": not "By by"."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = _("person")
+
+
 @admin.register(ActivityEntry)
 class ActivityEntryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, ModelAdmin):
     list_display = ["when", "by", "action_label", "model_name", "object_link", "change_reason", "request_link"]
     list_display_links = None
     list_select_related = ["content_type", "user"]
     list_filter = [
-        ("user", ScopedAutocompleteSelectFilter),
+        ("user", ActorFilter),
         TrackedModelFilter,
         ("history_type", ChoicesDropdownFilter),
         ("history_date", LocalRangeDateFilter),

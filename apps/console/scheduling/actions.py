@@ -1,5 +1,6 @@
-"""Roster, event and time off actions in the console: every write is a service (apps.scheduling.publishing,
-services, time_off), and these actions are the only way a status moves (the change forms show it read-only).
+"""Roster and event actions in the console, and the pages they share with time off review (time_off_actions.py):
+every write is a service (apps.scheduling.publishing, services, time_off), and these actions are the only way a
+status moves (the change forms show it read-only).
 
 Changelist actions run on the selected rows; those that need input first answer with a form (an
 intermediate page, like Django's delete confirmation) posting back with the same `action`, the selected ids
@@ -15,17 +16,15 @@ from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from unfold.decorators import action
 from unfold.widgets import (
     UnfoldAdminIntegerFieldWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminSingleDateWidget,
-    UnfoldAdminTextareaWidget,
-    UnfoldBooleanSwitchWidget,
 )
 
 from apps.accounts.selectors import users_visible_to
@@ -39,12 +38,13 @@ from apps.scheduling.publishing import (
     shift_restore,
     shifts_of_week,
 )
+from apps.scheduling.roster import RETURN_PARAMETER
 from apps.scheduling.rules import local_span, location_zone, person_name, shift_warnings
 from apps.scheduling.services import scheduled_event_cancel, scheduled_event_confirm, scheduled_event_restore
-from apps.scheduling.time_off import time_off_request_approve, time_off_request_cancel, time_off_request_deny
 
 APPLY = "apply"
 MAX_MESSAGES = 20
+MAX_COPY_WEEKS = 12
 TEMPLATE = "admin/scheduling/action_form.html"
 
 
@@ -66,7 +66,11 @@ class WeekForm(forms.Form):
 
 class CopyWeekForm(WeekForm):
     weeks = forms.IntegerField(
-        label="Copy to the next … weeks", min_value=1, max_value=12, initial=1, widget=UnfoldAdminIntegerFieldWidget
+        label="Copy to the next … weeks",
+        min_value=1,
+        max_value=MAX_COPY_WEEKS,
+        initial=1,
+        widget=UnfoldAdminIntegerFieldWidget,
     )
 
 
@@ -78,46 +82,18 @@ class ReassignForm(forms.Form):
         self.fields["person"].queryset = users_visible_to(user=user).filter(is_active=True).order_by("last_name")
 
 
-class ConfirmForm(forms.Form):
-    """Nothing to fill in: the page names the rows, the button confirms."""
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-
-
-class ReviewForm(forms.Form):
-    note = forms.CharField(required=False, widget=UnfoldAdminTextareaWidget, help_text="Sent to the requester.")
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-
-
-class ApproveForm(ReviewForm):
-    cancel_overlapping = forms.BooleanField(
-        required=False, label="Cancel the overlapping shifts", widget=UnfoldBooleanSwitchWidget
-    )
-    reassign_to = forms.ModelChoiceField(
-        queryset=None,
-        required=False,
-        widget=UnfoldAdminSelectWidget,
-        label="Or give the overlapping shifts to",
-        help_text="Every rule is checked for them; a request whose shifts cannot all go to them is not approved.",
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["reassign_to"].queryset = (
-            users_visible_to(user=user).filter(is_active=True).order_by("last_name", "first_name")
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("cancel_overlapping") and cleaned.get("reassign_to"):
-            raise forms.ValidationError("Cancel the overlapping shifts or give them to someone, not both.")
-        return cleaned
-
-
 # --- shared ------------------------------------------------------------------------------------------------------
+
+
+def roster_return(request, target: str | None) -> str | None:
+    """`target` when it is a Roster page of this site (where a form opened from the roster goes back to), else
+    None: never an address elsewhere, whatever the query string says."""
+    if not target or not target.startswith(reverse("scheduling_roster")):
+        return None
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else None
 
 
 def shift_label(shift) -> str:
@@ -126,32 +102,40 @@ def shift_label(shift) -> str:
 
 
 class ActionPagesMixin:
-    def render_action_form(self, request, *, title, form, rows=(), action_name=None, button=None):
+    def render_action_form(
+        self, request, *, title, form, rows=(), action_name=None, button=None, details=None, back=None
+    ):
+        """`details(row)`: lines to show under a row before the button is pressed (what it would touch); `back`:
+        the roster week the page was posted from, to return to (and to cancel to)."""
         request.current_app = self.admin_site.name
         context = {
             **self.admin_site.each_context(request),
             "title": title,
             "opts": self.opts,
             "form": form,
-            "rows": [str(row) for row in rows],
+            "rows": [{"label": str(row), "details": details(row) if details else None} for row in rows],
             "selected": [row.pk for row in rows] if action_name else [],
             "action_name": action_name,
             "apply_marker": APPLY,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "button": button or title,
-            "cancel_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"),
+            "cancel_url": back or reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"),
+            "back": back,
+            "return_parameter": RETURN_PARAMETER,
             "media": self.media + form.media,
         }
         return TemplateResponse(request, TEMPLATE, context)
 
-    def selection_form(self, request, form_class, queryset, *, title, action_name):
+    def selection_form(self, request, form_class, queryset, *, title, action_name, form_kwargs=None, details=None):
         """(form, None) when valid input came with the selection, else (None, the form page)."""
         applying = APPLY in request.POST
-        form = form_class(request.POST if applying else None, user=request.user)
+        form = form_class(request.POST if applying else None, user=request.user, **(form_kwargs or {}))
         if applying and form.is_valid():
             return form, None
         rows = list(queryset)
-        return None, self.render_action_form(request, title=title, form=form, rows=rows, action_name=action_name)
+        return None, self.render_action_form(
+            request, title=title, form=form, rows=rows, action_name=action_name, details=details
+        )
 
     def report(self, request, verb: str, outcomes: list[Outcome], label=str) -> None:
         done = [outcome for outcome in outcomes if outcome.done]
@@ -220,8 +204,10 @@ class ShiftActionsMixin(ActionPagesMixin):
         return self._week_page(request, CopyWeekForm, title="Copy a week as drafts", button="Copy")
 
     def _week_page(self, request, form_class, *, title, button):
+        """The week's form; posted from the Roster page too, which names itself in `roster` to come back to."""
         initial = {"week_of": timezone.localdate() + timedelta(days=7)}
         form = form_class(request.POST if request.method == "POST" else None, initial=initial, user=request.user)
+        back = roster_return(request, request.POST.get(RETURN_PARAMETER) if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -238,8 +224,8 @@ class ShiftActionsMixin(ActionPagesMixin):
             except ValidationError as error:
                 form.add_error(None, error_text(error))
             else:
-                return HttpResponseRedirect(reverse("admin:scheduling_shift_changelist"))
-        return self.render_action_form(request, title=title, form=form, button=button)
+                return HttpResponseRedirect(back or reverse("admin:scheduling_shift_changelist"))
+        return self.render_action_form(request, title=title, form=form, button=button, back=back)
 
 
 # --- scheduled events ------------------------------------------------------------------------------------------------
@@ -265,107 +251,3 @@ class EventActionsMixin(ActionPagesMixin):
     @action(description="Restore the selected cancelled events as tentative", permissions=["change"], icon="undo")
     def restore_selected(self, request, queryset):
         self._run(request, queryset, scheduled_event_restore, "Restored as tentative")
-
-
-# --- time off --------------------------------------------------------------------------------------------------------
-
-
-def time_off_label(request) -> str:
-    return str(request)
-
-
-class TimeOffActionsMixin(ActionPagesMixin):
-    actions = ["approve_selected", "deny_selected", "cancel_selected"]
-    actions_detail = ["approve_detail", "deny_detail", "cancel_detail"]
-
-    def has_review_permission(self, request, object_id=None) -> bool:
-        """The request page's approve/deny: the role's change permission (the service judges each request)."""
-        return request.user.has_perm("scheduling.change_timeoffrequest")
-
-    def _approving(self, request, form):
-        """The approve step, with the form's note and what to do with overlapping shifts."""
-        note, cancel = form.cleaned_data["note"], form.cleaned_data["cancel_overlapping"]
-        reassign_to = form.cleaned_data["reassign_to"]
-
-        def approve(time_off) -> str:
-            shifts = time_off_request_approve(
-                time_off_request=time_off,
-                by=request.user,
-                note=note,
-                cancel_overlapping=cancel,
-                reassign_to=reassign_to,
-            )
-            if not shifts:
-                return ""
-            listed = "; ".join(shift_label(shift) for shift in shifts)
-            if cancel:
-                return f"{time_off}: cancelled the overlapping shifts: {listed}."
-            if reassign_to is not None:
-                return f"{time_off}: the overlapping shifts went to {person_name(reassign_to)}: {listed}."
-            return (
-                f"{time_off} overlaps live shifts, still on the roster: {listed} "
-                f"(approve with “Cancel the overlapping shifts”, or cancel or reassign them)."
-            )
-
-        return approve
-
-    def _denying(self, request, form):
-        note = form.cleaned_data["note"]
-
-        def deny(time_off) -> str:
-            time_off_request_deny(time_off_request=time_off, by=request.user, note=note)
-            return ""
-
-        return deny
-
-    @action(description="Approve the selected requests…", permissions=["change"], icon="check")
-    def approve_selected(self, request, queryset):
-        form, page = self.selection_form(
-            request, ApproveForm, queryset, title="Approve time off", action_name="approve_selected"
-        )
-        if page is not None:
-            return page
-        self.report(request, "Approved", for_each(list(queryset), self._approving(request, form)), time_off_label)
-        return None
-
-    @action(description="Deny the selected requests…", permissions=["change"], icon="block")
-    def deny_selected(self, request, queryset):
-        form, page = self.selection_form(
-            request, ReviewForm, queryset, title="Deny time off", action_name="deny_selected"
-        )
-        if page is not None:
-            return page
-        self.report(request, "Denied", for_each(list(queryset), self._denying(request, form)), time_off_label)
-        return None
-
-    @action(description="Cancel the selected requests", permissions=["change"], icon="event_busy")
-    def cancel_selected(self, request, queryset):
-        self.report(request, "Cancelled", for_each(list(queryset), self._cancelling(request, None)), time_off_label)
-
-    @action(description="Approve…", permissions=["review"], icon="check", url_path="approve")
-    def approve_detail(self, request, object_id):
-        return self._review_on_page(request, object_id, ApproveForm, "Approve time off", "Approved", self._approving)
-
-    @action(description="Deny…", permissions=["review"], icon="block", url_path="deny")
-    def deny_detail(self, request, object_id):
-        return self._review_on_page(request, object_id, ReviewForm, "Deny time off", "Denied", self._denying)
-
-    @action(description="Cancel…", permissions=["review"], icon="event_busy", url_path="cancel")
-    def cancel_detail(self, request, object_id):
-        return self._review_on_page(request, object_id, ConfirmForm, "Cancel time off", "Cancelled", self._cancelling)
-
-    def _cancelling(self, request, form):
-        def cancel(time_off) -> str:
-            time_off_request_cancel(time_off_request=time_off, by=request.user)
-            return ""
-
-        return cancel
-
-    def _review_on_page(self, request, object_id, form_class, title, verb, make_step):
-        """GET: the form for this one request; POST: review it, report, and go back to its page."""
-        time_off = get_object_or_404(self.get_queryset(request), pk=object_id)
-        form = form_class(request.POST if request.method == "POST" else None, user=request.user)
-        if request.method == "POST" and form.is_valid():
-            self.report(request, verb, for_each([time_off], make_step(request, form)), time_off_label)
-            return redirect(reverse("admin:scheduling_timeoffrequest_change", args=[time_off.pk]))
-        return self.render_action_form(request, title=title, form=form, rows=[time_off])

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import admin
-from django.db.models import Count, F
-from django.utils import timezone
+from django.db.models import Case, Count, F, Value, When
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
@@ -26,8 +27,10 @@ from unfold.decorators import display
 from apps.console.base import PortalModelAdmin
 from apps.console.forms import LocalRangeDateTimeFilter, ServiceAdminMixin
 from apps.console.review import waiting_for_me_filter
-from apps.console.scheduling.actions import EventActionsMixin, ShiftActionsMixin, TimeOffActionsMixin
+from apps.console.scheduling.actions import EventActionsMixin, ShiftActionsMixin
 from apps.console.scheduling.deletes import AdministratorDeletesMixin
+from apps.console.scheduling.shift_form import RosterShiftFormMixin
+from apps.console.scheduling.time_off_actions import TimeOffActionsMixin, overlapping_shift_lines
 from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 from apps.scheduling.choices import EventStatus, ShiftStatus, TimeOffStatus
 from apps.scheduling.models import ScheduledEvent, Shift, TimeOffRequest
@@ -55,6 +58,7 @@ from apps.scheduling.services import (
     time_off_request_update,
     time_off_request_validate,
 )
+from apps.scheduling.time_off import shifts_over_time_off
 
 SHIFT_STATUS_COLOURS = {
     ShiftStatus.DRAFT: "info",
@@ -73,8 +77,6 @@ TIME_OFF_STATUS_COLOURS = {
     TimeOffStatus.CANCELLED: "info",
 }
 
-# a shift started from an empty cell of the roster is proposed at this length
-DEFAULT_SHIFT_LENGTH = timedelta(hours=8)
 TIMES_ENTERED_IN = _("Times are the facility's local time, typed and shown alike.")
 RECORD_FIELDSET = (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ["collapse"]})
 
@@ -127,7 +129,12 @@ class TimedRowDisplayMixin:
 
 @admin.register(Shift)
 class ShiftAdmin(
-    AdministratorDeletesMixin, ShiftActionsMixin, ServiceAdminMixin, TimedRowDisplayMixin, PortalModelAdmin
+    RosterShiftFormMixin,
+    AdministratorDeletesMixin,
+    ShiftActionsMixin,
+    ServiceAdminMixin,
+    TimedRowDisplayMixin,
+    PortalModelAdmin,
 ):
     resource_classes = [ShiftResource]
     list_display = (
@@ -175,22 +182,6 @@ class ShiftAdmin(
     @display(description=_("status"), ordering="status", label=SHIFT_STATUS_COLOURS)
     def status_label(self, obj: Shift) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
-
-    def get_changeform_initial_data(self, request):
-        """A new shift from the roster: `?starts_at=` an ISO moment with its offset (the roster writes the cell's
-        local 06:00); the form shows it in the zone times are entered in, and proposes an eight-hour shift."""
-        initial = super().get_changeform_initial_data(request)
-        raw = request.GET.get("starts_at")
-        initial.pop("starts_at", None)
-        if raw:
-            try:
-                starts_at = datetime.fromisoformat(raw)
-            except ValueError:
-                starts_at = None
-            if starts_at is not None and timezone.is_aware(starts_at):
-                initial["starts_at"] = timezone.localtime(starts_at)
-                initial["ends_at"] = timezone.localtime(starts_at + DEFAULT_SHIFT_LENGTH)
-        return initial
 
     def run_service(self, request, form, *, dry_run):
         if dry_run:
@@ -293,14 +284,40 @@ class TimeOffRequestAdmin(AdministratorDeletesMixin, TimeOffActionsMixin, Servic
     search_fields = ("user__first_name", "user__last_name", "user__username", "user__employee_id", "reason")
     autocomplete_fields = ("user", "reviewed_by")
     date_hierarchy = "starts_on"
-    ordering = ("-starts_on", "user__last_name")
+    # what waits for a decision first, the soonest first; then the rest, latest first
+    ordering = (
+        Case(When(status=TimeOffStatus.PENDING, then=Value(0)), default=Value(1)).asc(),
+        Case(When(status=TimeOffStatus.PENDING, then=F("starts_on"))).asc(nulls_last=True),
+        F("starts_on").desc(),
+        "user__last_name",
+    )
     # Reviews are stamped by the approve / deny / cancel actions, never typed in.
-    readonly_fields = ("status", "review_note", "reviewed_by", "reviewed_at", "created_at", "updated_at")
+    readonly_fields = (
+        "status",
+        "shifts_on_these_days",
+        "review_note",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
         (None, {"fields": ("user", "kind", "starts_on", "ends_on", "reason")}),
-        (_("Review"), {"fields": ("status", "review_note", "reviewed_by", "reviewed_at")}),
+        (_("Review"), {"fields": ("status", "shifts_on_these_days", "review_note", "reviewed_by", "reviewed_at")}),
         RECORD_FIELDSET,
     )
+
+    @display(description=_("shifts on these days"))
+    def shifts_on_these_days(self, obj: TimeOffRequest):
+        """The person's live shifts on the requested days, before anyone approves (approving asks what to do
+        with them)."""
+        if obj.pk is None:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}",
+            ((line,) for line in overlapping_shift_lines(shifts_over_time_off(time_off_request=obj))),
+        )
 
     @display(description=_("person"), ordering="user__last_name", header=True)
     def person(self, obj: TimeOffRequest) -> list[str]:

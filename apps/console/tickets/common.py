@@ -10,7 +10,7 @@ from apps.console.scope import ScopedFieldsMixin
 from apps.core.scope import sees_everything
 from apps.tickets.choices import IncidentStatus, ServicePriority, ServiceStatus, Severity
 from apps.tickets.models import TicketNote
-from apps.tickets.rules import NEW_REFERENCE, ticket_check_scope
+from apps.tickets.rules import NEW_REFERENCE, ticket_check_scope, ticket_note_refusal
 from apps.tickets.selectors import ticket_notes_visible_to
 from apps.tickets.services import ticket_note_add
 from apps.tickets.sla import SlaState
@@ -146,7 +146,11 @@ class TicketAdmin(ServiceAdminMixin, PortalModelAdmin):
             self.delete_service(ticket, by=request.user)
 
     def get_inlines(self, request, obj):
-        return [TicketNoteInline, TicketNoteAddInline] if obj is not None else []
+        if obj is None:
+            return []
+        # the note box only where a note can be saved: not on a closed incident, nor on a page the user only views
+        can_add_note = ticket_note_refusal(obj) is None and self.has_change_permission(request, obj)
+        return [TicketNoteInline, TicketNoteAddInline] if can_add_note else [TicketNoteInline]
 
 
 def minutes_label(minutes: float) -> str:

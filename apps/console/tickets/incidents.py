@@ -16,7 +16,7 @@ from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDrop
 from apps.tickets.choices import IncidentStatus, Severity
 from apps.tickets.models import IncidentTicket
 from apps.tickets.resources import IncidentTicketResource
-from apps.tickets.rules import INCIDENT_EDITABLE_FIELDS, incident_fill_defaults, incident_validate
+from apps.tickets.rules import INCIDENT_EDITABLE_FIELDS, incident_fill_defaults, incident_validate, person_label
 from apps.tickets.services import incident_create, incident_delete, incident_update
 from apps.tickets.sla import SlaState, incident_sla_q, incident_sla_state
 
@@ -78,19 +78,20 @@ class IncidentTicketAdmin(IncidentActionsMixin, IncidentQueuesMixin, TicketAdmin
     form = IncidentAdminForm
     editable_fields = INCIDENT_EDITABLE_FIELDS
     delete_service = staticmethod(lambda incident, *, by: incident_delete(incident=incident, by=by))
+    # compact rows (apps/console/static/console/console.css): the title over its facility, the assignee's name
+    # over their employee ID, each clock under its due time
     list_display = [
         "reference",
-        "title",
-        "facility",
+        "incident",
         "severity_label",
         "status_label",
         "sla_label",
-        "assignee",
+        "assignee_column",
         "occurred_at",
         "response_due",
         "resolve_due",
     ]
-    list_display_links = ["reference", "title"]
+    list_display_links = ["reference", "incident"]
     list_select_related = ["facility", "assignee", "incident_type"]
     list_filter = [
         IncidentQueueFilter,
@@ -175,9 +176,10 @@ class IncidentTicketAdmin(IncidentActionsMixin, IncidentQueuesMixin, TicketAdmin
     def get_readonly_fields(self, request, obj=None):
         # The reporter is chosen when the incident is logged, and kept. Once logged, the assignee and the
         # severity change through the actions (assign, set severity), which triage, check and notify.
+        fields = list(super().get_readonly_fields(request, obj))
         if obj is None:
-            return self.readonly_fields
-        return [*self.readonly_fields, "reporter", "assignee", "severity"]
+            return fields
+        return [*fields, *(name for name in ("reporter", "assignee", "severity") if name not in fields)]
 
     def get_changeform_initial_data(self, request):
         return {
@@ -210,6 +212,16 @@ class IncidentTicketAdmin(IncidentActionsMixin, IncidentQueuesMixin, TicketAdmin
         return incident_update(
             incident=form.instance, by=request.user, **self.service_fields(form, self.editable_fields)
         )
+
+    @display(description="Incident", ordering="title", header=True)
+    def incident(self, obj):
+        return [obj.title, f"{obj.facility.code} · {obj.facility.name}"]
+
+    @display(description="Assignee", ordering="assignee__last_name", header=True)
+    def assignee_column(self, obj):
+        if obj.assignee is None:
+            return ["—", ""]  # unfold's two-line cell takes no None
+        return [person_label(obj.assignee), obj.assignee.employee_id]
 
     @display(description="Severity", ordering="severity", label=SEVERITY_COLOURS)
     def severity_label(self, obj):

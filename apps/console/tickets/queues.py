@@ -1,9 +1,9 @@
 """Saved views of the incident list ("queues"), their order, and due times a supervisor can read at a glance.
 
 A queue is a filter of the list (`?queue=mine`), offered in the filter panel and as tabs above the list with
-how many tickets each holds (one query for all of them). In a queue the list is ordered by severity (SEV1 at
-the top), then by the nearest running deadline: the response due time while nobody has acknowledged the ticket,
-the resolve due time after that.
+how many tickets each holds (one query for all of them). The list, in a queue or not, is ordered by urgency
+(apps.tickets.selectors.incident_urgency_ordering): breached first, then at risk, then by severity and the
+nearest running deadline. A column's sort, when clicked, wins.
 """
 
 from datetime import datetime
@@ -11,25 +11,17 @@ from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib.admin.utils import display_for_value
-from django.db.models import Case, F, When
 from django.utils import timezone
 from django.utils.html import format_html
 from unfold.contrib.filters.admin import DropdownFilter
 
 from apps.tickets.choices import IncidentStatus
-from apps.tickets.queues import OPEN, QUEUES, QUEUES_BY_KEY, Queue, incident_counts, queue_rules
+from apps.tickets.queues import OPEN, QUEUES, QUEUES_BY_KEY, incident_counts, queue_rules
+from apps.tickets.selectors import incident_urgency_ordering
 
 from .common import minutes_label
 
 QUEUE_PARAMETER = "queue"
-
-# the deadline that runs next: responding until someone acknowledges, then resolving
-NEXT_DUE = Case(When(acknowledged_at__isnull=True, then=F("response_due_at")), default=F("resolve_due_at"))
-QUEUE_ORDERING = [F("severity").asc(), NEXT_DUE.asc(nulls_last=True), F("pk").asc()]
-
-
-def selected_queue(request) -> Queue | None:
-    return QUEUES_BY_KEY.get(request.GET.get(QUEUE_PARAMETER, ""))
 
 
 class IncidentQueueFilter(DropdownFilter):
@@ -47,14 +39,12 @@ class IncidentQueueFilter(DropdownFilter):
 
 
 class IncidentQueuesMixin:
-    """The queues' tabs above the incident list, and the queue order."""
+    """The queues' tabs above the incident list, and the order of urgency."""
 
     list_before_template = "admin/tickets/incident_queues.html"
 
     def get_ordering(self, request):
-        if selected_queue(request) is not None:
-            return QUEUE_ORDERING
-        return super().get_ordering(request)
+        return incident_urgency_ordering(now=timezone.now())
 
     def changelist_view(self, request, extra_context=None):
         # evaluated only when the page is rendered (not for an action's redirect)
@@ -82,15 +72,21 @@ def _tab(title: str, link: str, *, active: bool) -> dict:
 
 
 def clock_text(due: datetime, *, now: datetime, paused: bool = False) -> str:
-    """ "in 12 min", "14 min overdue", "due now"; on hold: "paused, 12 min left", "paused, 14 min overdue"."""
+    """ "in 12 min", "14 min overdue", "due now", "2 d 5 h overdue" (beyond a day, to the hour);
+    on hold: "paused, 12 min left", "paused, 14 min overdue"."""
     minutes = (due - now).total_seconds() / 60
     if round(abs(minutes)) == 0:
         text = "due now"
     elif minutes > 0:
-        text = f"{minutes_label(minutes)} left" if paused else f"in {minutes_label(minutes)}"
+        text = f"{_glance(minutes)} left" if paused else f"in {_glance(minutes)}"
     else:
-        text = f"{minutes_label(-minutes)} overdue"
+        text = f"{_glance(-minutes)} overdue"
     return f"paused, {text}" if paused else text
+
+
+def _glance(minutes: float) -> str:
+    """Minutes under a day; beyond, the minutes are noise in a list cell (and cost it width)."""
+    return minutes_label(round(minutes / 60) * 60 if minutes >= 24 * 60 else minutes)
 
 
 def due_with_clock(due: datetime | None, *, running: bool, paused_at: datetime | None = None, now: datetime):

@@ -98,7 +98,8 @@ class ServiceTicketAdmin(ServiceTicketActionsMixin, TicketAdmin):
     readonly_fields = ["reference", "status", "created_at", "updated_at"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "requested_by"] if obj is not None else self.readonly_fields
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "requested_by"] if obj is not None and "requested_by" not in fields else fields
 
     def get_changeform_initial_data(self, request):
         return {"requested_by": request.user.pk, **super().get_changeform_initial_data(request)}

@@ -1,9 +1,10 @@
 """The demo station generator behind `manage.py seed_demo`.
 
-One module per domain, run in dependency order over a shared `World`: places, people, time off,
-shifts (kept clear of approved leave), scheduled events, incidents, service tickets, time
-entries, the outbox. Every row obeys the rules of DESIGN.md and is written in bulk with its
-history row. In a dry run the same plan is built and counted, and nothing is written.
+One module per domain, run in dependency order over a shared `World`: places, coverage
+requirements, people, time off, shifts (kept clear of approved leave), scheduled events,
+incidents, service tickets, time entries, the outbox. Every row obeys the rules of DESIGN.md
+and is written in bulk with its history row. In a dry run the same plan is built and counted,
+and nothing is written.
 """
 
 from collections.abc import Callable
@@ -12,13 +13,14 @@ from time import perf_counter
 from apps.accounts.models import User
 from apps.facilities.models import Facility, Location
 from apps.notifications.models import OutboundEmail
-from apps.scheduling.models import ScheduledEvent, Shift, TimeOffRequest
+from apps.scheduling.models import CoverageRequirement, ScheduledEvent, Shift, TimeOffRequest
 from apps.tickets.models import IncidentTicket, ServiceTicket, TicketNote
 from apps.timesheets.models import TimeEntry
 
 from .catalogue import BASE_SITE_CODES
 from .clear import demo_clear, demo_clear_counts
 from .context import SeedContext, World, given_timestamps
+from .coverage import seed_coverage
 from .events import seed_events
 from .incidents import seed_incidents
 from .outbox import seed_outbox
@@ -33,6 +35,7 @@ __all__ = ["SeedContext", "demo_clear", "demo_clear_counts", "demo_seed", "exist
 STEPS: tuple[tuple[str, Callable[[SeedContext, World], None]], ...] = (
     ("admin", seed_admin),
     ("locations and facilities", seed_places),
+    ("coverage requirements", seed_coverage),
     ("people", seed_people),
     ("time off", seed_time_off),
     ("shifts", seed_shifts),
@@ -46,6 +49,7 @@ STAMPED_MODELS = (
     User,
     Location,
     Facility,
+    CoverageRequirement,
     TimeOffRequest,
     Shift,
     ScheduledEvent,

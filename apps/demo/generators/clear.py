@@ -12,7 +12,7 @@ from apps.core.models import ReferenceCounter
 from apps.dataio.models import ImportJob
 from apps.facilities.models import Facility, Location
 from apps.notifications.models import OutboundEmail
-from apps.scheduling.models import ScheduledEvent, Shift, TimeOffRequest
+from apps.scheduling.models import CoverageRequirement, ScheduledEvent, Shift, TimeOffRequest
 from apps.tickets.models import INCIDENT_PREFIX, SERVICE_PREFIX, IncidentTicket, ServiceTicket, TicketNote
 from apps.timesheets.models import TimeEntry
 
@@ -27,6 +27,7 @@ CLEARED_MODELS = (
     ScheduledEvent,
     Shift,
     TimeOffRequest,
+    CoverageRequirement,
     OutboundEmail,
     ImportJob,
     Facility,
