@@ -6,9 +6,9 @@ downloads. Without it these tests fail, saying so: a green run must mean the con
 One world for all of them: seeding the demo station takes seconds, and pytest-django's `live_server` would
 flush and seed it again for every test (its tests are transactional). So the package starts its own live
 server (pytest-django's, with the same static files and SQLite connection sharing), seeds the world once
-(tests/e2e/world.py), lets every test use the database, and flushes it when the last browser test is done.
-The scenes touch disjoint rows of that world (each its own incident, gap, time off, shift), so their order
-does not matter. They run after every database test (pytest-django orders tests with no `db` fixture last).
+(tests/e2e/world.py), lets every test use the database (`transactional_db`, overridden here), and flushes
+it when the last browser test is done. The scenes touch disjoint rows of that world (each its own incident,
+gap, time off, shift), so their order does not matter.
 
 A failing test leaves a screenshot of each of its pages, with the page's address and what went wrong in the
 browser (5xx answers, script errors), in test-artifacts/e2e/ (CI prints the list).
@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.test import override_settings
 
 from apps.demo.logins import DEMO_PASSWORD
@@ -115,30 +115,14 @@ def suite_settings(media_root: Path):
 CONFIGURED_DATABASE = settings.DATABASES["default"]["NAME"]
 
 
-@contextmanager
-def test_database(django_db_blocker):
-    """The test database, open. pytest-django creates it only when a selected test asks for `db`; when only these
-    tests run, it is created here, so that the world is never seeded into (and flushed from) a real database."""
-    from django.test.utils import setup_databases, teardown_databases
-
-    with django_db_blocker.unblock():
-        if connection.settings_dict["NAME"] != CONFIGURED_DATABASE:
-            yield
-            return
-        created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-        try:
-            yield
-        finally:
-            teardown_databases(created, verbosity=0)
-
-
 @pytest.fixture(scope="package")
 def console(django_db_setup, django_db_blocker, tmp_path_factory, _orm_beside_playwright):
     """A live server of the console on the seeded world; the database open to the tests until the last one."""
     from pytest_django.live_server_helper import LiveServer
 
-    with test_database(django_db_blocker):
-        assert connection.settings_dict["NAME"] != CONFIGURED_DATABASE, "the browser tests need a test database"
+    with django_db_blocker.unblock():
+        # never seed (and flush) a real database: pytest-django set up the test one for `transactional_db`
+        assert connection.settings_dict["NAME"] != CONFIGURED_DATABASE, "the browser tests need the test database"
         with suite_settings(tmp_path_factory.mktemp("e2e-media")):
             world = build_world()
         server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost")
@@ -147,7 +131,31 @@ def console(django_db_setup, django_db_blocker, tmp_path_factory, _orm_beside_pl
                 yield Console(url=server.url, world=world)
         finally:
             server.stop()
-            call_command("flush", interactive=False, verbosity=0)  # the test database as the other tests left it
+            call_command("flush", interactive=False, verbosity=0)  # as a transactional test leaves it
+            close_connections()
+
+
+@pytest.fixture
+def transactional_db(console, django_db_blocker):
+    """pytest-django's `transactional_db`, for these tests: the database open, no flush after each test.
+
+    By this name pytest-django knows that the browser tests need the test database (it creates it even when
+    they run alone) and runs them with the transactional tests, after every test wrapped in a transaction;
+    the shared world is flushed once, after the last of them (`console`).
+    """
+    with django_db_blocker.unblock():
+        yield
+        close_connections()
+
+
+def close_connections() -> None:
+    """Close this thread's database connections, the ones opened beside Playwright included.
+
+    While Playwright's loop runs in this thread, Django (asgiref) keeps the thread's connections in a separate,
+    context-local store; pytest-django closes only the plain thread-local ones, and a connection left open
+    would keep PostgreSQL from dropping the test database at the end of the run.
+    """
+    connections.close_all()
 
 
 @dataclass
@@ -157,10 +165,9 @@ class Console:
 
 
 @pytest.fixture
-def world(console, django_db_blocker) -> Iterator[World]:
+def world(console, transactional_db) -> World:
     """The seeded world (tests/e2e/world.py); the test may read the database to confirm what a page said."""
-    with django_db_blocker.unblock():
-        yield console.world
+    return console.world
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -180,7 +187,7 @@ class Watched:
 
 
 @pytest.fixture
-def open_page(browser, console, request) -> Iterator[Callable]:
+def open_page(browser, console, transactional_db, request) -> Iterator[Callable]:
     """open_page(viewport=DESKTOP) -> a new page in its own browser context (its own cookies)."""
     watched: list[Watched] = []
 
