@@ -7,8 +7,8 @@ with the day. The scenes of a supervisor's day are therefore set at a facility o
 
 - an on-air-critical transmitter with a SEV1 "off air" incident, and one engineer on a published shift there
   now (the on-call person);
-- a 24/7 coverage requirement there, met next Wednesday except from 14:00 to 22:00 (one gap to fill), and an
-  engineer free that week to fill it;
+- a 24/7 coverage requirement there, met next Wednesday except from 14:00 to 22:00 (one gap to fill), an
+  engineer free that week to fill it, and one busy then (a maintenance shift at the site, 15:00-21:00);
 - a pending time off next Thursday–Friday of someone with a published shift on that Thursday;
 - a shift whose position an administrator changed by mistake (the change to revert).
 
@@ -52,6 +52,7 @@ class World:
     gap_week: date  # the Monday of next week (London)
     gap_day: date  # its Wednesday: a gap 14:00–22:00 there
     gap_filler: User
+    busy_in_gap: User  # on another shift during the gap: filling it would overlap
     time_off: TimeOffRequest
     time_off_shift: Shift  # published, on the time off's first day
     mistaken_shift: Shift  # its position changed from POSITION by mistake
@@ -100,21 +101,21 @@ def build_world() -> World:
             engineer("E90004", "Nik", "Night"),
         )
         gap_filler = engineer("E90005", "Fran", "Filler")
+        busy = engineer("E90008", "Pat", "Busy")
         away = engineer("E90006", "Kim", "Away")
         importer = engineer("E90007", "Ira", "Import")
 
-        def shift(person, starts: datetime, hours: int = 8, *, publish: bool = True) -> Shift:
+        def shift(person, starts: datetime, hours: int = 8, *, position: str = POSITION) -> Shift:
             made = shift_create(
                 user=person,
                 facility=transmitter,
-                position=POSITION,
+                position=position,
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=hours),
                 by=admin,
             )
-            if publish:
-                shift_publish(shifts=[made], by=admin)
-                made.refresh_from_db()
+            shift_publish(shifts=[made], by=admin)
+            made.refresh_from_db()
             return made
 
         now = timezone.now().replace(second=0, microsecond=0)
@@ -138,6 +139,7 @@ def build_world() -> World:
         shift(night, london_time(wednesday - timedelta(days=1), 22))
         shift(early, london_time(wednesday, 6))
         shift(night, london_time(wednesday, 22))
+        shift(busy, london_time(wednesday, 15), hours=6, position="Maintenance engineer")
 
         # time off asked for next Thursday and Friday, over a published shift on Thursday
         thursday = week + timedelta(days=3)
@@ -166,6 +168,7 @@ def build_world() -> World:
         gap_week=week,
         gap_day=wednesday,
         gap_filler=gap_filler,
+        busy_in_gap=busy,
         time_off=time_off,
         time_off_shift=time_off_shift,
         mistaken_shift=mistaken,
