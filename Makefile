@@ -36,7 +36,7 @@ browser:
 	fi
 
 ## run: set up and serve the console at http://$(HOST):$(PORT)/admin/ with demo data
-run: install
+run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference_data
 	$(BIN)/python manage.py seed_demo
