@@ -13,7 +13,7 @@
 from datetime import datetime
 
 from django import forms
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import display_for_value, unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -22,7 +22,7 @@ from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSplitDateTimeWidget
 
 from apps.accounts.models import User
-from apps.core.localtime import as_zone, local_text, moment_from_local, zone_name
+from apps.core.localtime import as_zone, moment_from_local, zone_name
 from apps.facilities.models import Facility, Location
 
 ZONE_FIELD = "typed_in_time_zone"
@@ -211,16 +211,26 @@ def _refusing_another_zone(clean, zone: str):
     return checked
 
 
+def local_display(moment, zone, empty: str = "-") -> str:
+    """A moment as the console's lists show one ("3 Dec 2026, 2:05 p.m."), in `zone`; the zone's abbreviation
+    added where it is not the reader's ("3 Dec 2026, 9:05 a.m. EST")."""
+    if moment is None:
+        return empty
+    reader = timezone.get_current_timezone()
+    zone = zone or reader
+    with timezone.override(zone):
+        shown = display_for_value(moment, empty)
+    if zone_name(zone) != zone_name(reader):
+        shown = f"{shown} {moment.astimezone(zone).tzname()}"
+    return shown
+
+
 def local_column(field: str, description: str, *, via: str = "facility", ordering: str | None = None):
     """A list column: the row's `field` in its zone (`via` names the facility, location or person), labelled."""
 
     @display(description=description, ordering=ordering or field)
     def column(self, obj):
-        moment = getattr(obj, field)
-        if moment is None:
-            return "–"
-        reader = timezone.get_current_timezone()
-        return local_text(moment, zone_of(getattr(obj, via)) or reader, reader)
+        return local_display(getattr(obj, field), zone_of(getattr(obj, via)))
 
     column.__name__ = f"local_{field}"
     return column

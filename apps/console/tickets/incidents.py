@@ -12,6 +12,7 @@ from unfold.decorators import display
 from unfold.utils import display_for_label
 
 from apps.console.forms import LocalRangeDateTimeFilter, ServiceValidatedForm
+from apps.console.localtime import local_column
 from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 from apps.tickets.choices import IncidentStatus, Severity
 from apps.tickets.models import IncidentTicket
@@ -87,12 +88,13 @@ class IncidentTicketAdmin(IncidentActionsMixin, IncidentQueuesMixin, TicketAdmin
         "status_label",
         "sla_label",
         "assignee_column",
-        "occurred_at",
+        "occurred",
         "response_due",
         "resolve_due",
     ]
     list_display_links = ["reference", "incident"]
-    list_select_related = ["facility", "assignee", "incident_type"]
+    list_select_related = ["facility__location", "assignee", "incident_type"]
+    occurred = local_column("occurred_at", "Occurred at")  # in the facility's zone, named where not the reader's
     list_filter = [
         IncidentQueueFilter,
         ("status", MultipleChoicesDropdownFilter),

@@ -10,11 +10,11 @@ from datetime import datetime
 from functools import partial
 from urllib.parse import urlencode
 
-from django.contrib.admin.utils import display_for_value
 from django.utils import timezone
 from django.utils.html import format_html
 from unfold.contrib.filters.admin import DropdownFilter
 
+from apps.console.localtime import local_display, zone_of
 from apps.tickets.choices import IncidentStatus
 from apps.tickets.queues import OPEN, QUEUES, QUEUES_BY_KEY, incident_counts, queue_rules
 from apps.tickets.selectors import incident_urgency_ordering
@@ -89,9 +89,12 @@ def _glance(minutes: float) -> str:
     return minutes_label(round(minutes / 60) * 60 if minutes >= 24 * 60 else minutes)
 
 
-def due_with_clock(due: datetime | None, *, running: bool, paused_at: datetime | None = None, now: datetime):
-    """The due time and, beside it, how far away it is while its clock runs (or was when it stopped, on hold)."""
-    shown = display_for_value(due, "-")
+def due_with_clock(
+    due: datetime | None, *, running: bool, paused_at: datetime | None = None, now: datetime, zone=None
+):
+    """The due time (in `zone`, the facility's: apps/console/localtime) and, beside it, how far away it is while
+    its clock runs (or was when it stopped, on hold)."""
+    shown = local_display(due, zone)
     if due is None or not (running or paused_at):
         return shown
     moment = paused_at or now
@@ -102,12 +105,16 @@ def due_with_clock(due: datetime | None, *, running: bool, paused_at: datetime |
 
 def response_clock(incident, *, now: datetime):
     running = incident.status in OPEN and incident.acknowledged_at is None
-    return due_with_clock(incident.response_due_at, running=running, now=now)
+    return due_with_clock(incident.response_due_at, running=running, now=now, zone=zone_of(incident.facility))
 
 
 def resolve_clock(incident, *, now: datetime):
     on_hold = incident.status == IncidentStatus.ON_HOLD
     running = incident.status in OPEN and not on_hold
     return due_with_clock(
-        incident.resolve_due_at, running=running, paused_at=incident.on_hold_since if on_hold else None, now=now
+        incident.resolve_due_at,
+        running=running,
+        paused_at=incident.on_hold_since if on_hold else None,
+        now=now,
+        zone=zone_of(incident.facility),
     )
