@@ -138,8 +138,10 @@ def test_times_typed_while_the_form_showed_another_zone_are_refused_then_read_in
 
 
 def test_a_roster_cell_opens_the_form_at_its_local_morning(client, ny_supervisor, new_york):
-    link = reverse("admin:scheduling_shift_add") + "?" + urlencode(
-        {"facility": new_york.pk, "starts_at": "2026-01-09T06:00:00-05:00"}
+    link = (
+        reverse("admin:scheduling_shift_add")
+        + "?"
+        + urlencode({"facility": new_york.pk, "starts_at": "2026-01-09T06:00:00-05:00"})
     )
     html = client.get(link).content.decode()
     assert re.search(r'name="starts_at_0" value="09/01/2026"', html)
@@ -191,3 +193,21 @@ def test_signing_in_keeps_the_readers_zone_so_pages_read_it_without_a_query(clie
     person = UserFactory(username="nyreader", is_staff=True, home_location=new_york.location)
     client.force_login(person)
     assert client.session["_portal_zone"] == [new_york.location.pk, "America/New_York"]
+
+
+def test_the_incident_list_shows_times_in_the_facilitys_zone_named_where_not_the_readers(client, new_york, roles):
+    from tests.factories import IncidentTicketFactory, SuperUserFactory
+
+    london = LocationFactory(code="LDN", timezone="Europe/London")
+    reader = SuperUserFactory(username="londoner", home_location=london)
+    client.force_login(reader)
+    IncidentTicketFactory(facility=new_york, title="NY fault", occurred_at=datetime(2026, 1, 9, 19, 0, tzinfo=UTC))
+    london_studio = FacilityFactory(code="LDN-STU", location=london)
+    IncidentTicketFactory(
+        facility=london_studio, title="London fault", occurred_at=datetime(2026, 1, 9, 19, 0, tzinfo=UTC)
+    )
+
+    html = client.get(reverse("admin:tickets_incidentticket_changelist")).content.decode()
+
+    assert "9 Jan 2026, 2 p.m. EST" in html  # New York's 14:00, named: the reader is in London
+    assert "9 Jan 2026, 7 p.m." in html and "7 p.m. GMT" not in html  # London's own, as the reader reads it
