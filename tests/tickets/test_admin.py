@@ -82,7 +82,7 @@ def test_incident_list_rows_are_compact_two_lines_at_most(root_client, incidents
     cells = re.findall(r'<t[hd] class="field-([a-z_]+)', row)
     assert cells == [
         "reference", "incident", "severity_label", "status_label", "sla_label", "assignee_column",
-        "occurred_at", "response_due", "resolve_due",
+        "occurred", "response_due", "resolve_due",
     ]  # fmt: skip
     incident_cell = re.search(r'class="field-incident.*?</td>', row, re.S).group(0)
     assert "Transmitter off air" in incident_cell and "LON-MCR1 · Master control 1" in incident_cell
