@@ -4,6 +4,7 @@ import threading
 from datetime import UTC, date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
@@ -11,6 +12,7 @@ from apps.notifications.models import OutboundEmail
 from apps.scheduling.choices import ShiftStatus, TimeOffKind, TimeOffStatus
 from apps.scheduling.models import Shift, TimeOffRequest
 from apps.scheduling.publishing import shift_copy_week, shift_publish
+from apps.scheduling.time_off import time_off_request_approve
 from tests.factories import ShiftFactory, TimeOffRequestFactory
 
 from .conftest import london
@@ -230,18 +232,37 @@ def test_approving_can_give_the_overlapping_shifts_to_someone_else_with_every_ru
     late.ends_at = london(2026, 3, 3, 1)
     late.save()
 
+    form = _action(root_client, TIME_OFF, "approve_selected", [pending])
+    assert f'<option value="{sam.pk}"' not in form.content.decode(), "sam lacks the rest: not offered"
     refused = _action(root_client, TIME_OFF, "approve_selected", [pending], apply="1", note="", reassign_to=sam.pk)
 
     assert TimeOffRequest.objects.get(pk=pending.pk).status == TimeOffStatus.PENDING, "nothing approved"
     assert Shift.objects.get(pk=shift.pk).user == alex
-    assert "cannot go to Sam Roe" in " ".join(_messages(refused))
+    assert "Select a valid choice" in refused.content.decode()
 
     late.delete()
+    form = _action(root_client, TIME_OFF, "approve_selected", [pending])
+    assert f'<option value="{sam.pk}"' in form.content.decode(), "with his rest, sam is offered"
     done = _action(root_client, TIME_OFF, "approve_selected", [pending], apply="1", note="", reassign_to=sam.pk)
 
     assert TimeOffRequest.objects.get(pk=pending.pk).status == TimeOffStatus.APPROVED
     assert Shift.objects.get(pk=shift.pk).user == sam
     assert "the overlapping shifts went to Sam Roe" in " ".join(_messages(done))
+
+
+@pytest.mark.django_db
+def test_the_approve_service_refuses_to_give_a_shift_to_someone_it_breaks_a_rule_for(root, pending, alex, sam, mcr):
+    shift = _draft(alex, mcr, london(2026, 3, 3, 6), status=ShiftStatus.PUBLISHED)
+    late = _draft(sam, mcr, london(2026, 3, 2, 17), status=ShiftStatus.PUBLISHED)
+    late.ends_at = london(2026, 3, 3, 1)  # 5 hours before the 06:00 shift, short of the 8-hour rest
+    late.save()
+
+    with pytest.raises(ValidationError) as refused:
+        time_off_request_approve(time_off_request=pending, by=root, reassign_to=sam)
+
+    assert "cannot go to Sam Roe" in " ".join(refused.value.messages)
+    assert TimeOffRequest.objects.get(pk=pending.pk).status == TimeOffStatus.PENDING, "nothing approved"
+    assert Shift.objects.get(pk=shift.pk).user == alex
 
 
 @pytest.mark.django_db

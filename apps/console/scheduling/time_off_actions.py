@@ -12,9 +12,11 @@ from django.urls import reverse
 from unfold.decorators import action
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget, UnfoldBooleanSwitchWidget
 
+from apps.accounts.models import User
 from apps.accounts.selectors import users_visible_to
+from apps.core.actors import SYSTEM_USERNAME
 from apps.core.batch import for_each
-from apps.scheduling.rules import person_name
+from apps.scheduling.rules import people_free_for, person_name
 from apps.scheduling.steps import TIME_OFF_STEPS, step_named
 from apps.scheduling.time_off import (
     shifts_over_time_off,
@@ -57,18 +59,42 @@ class ApproveForm(ReviewForm):
         help_text="Every rule is checked for them; a request whose shifts cannot all go to them is not approved.",
     )
 
-    def __init__(self, *args, user, requesters=(), overlapping=True, **kwargs):
+    def __init__(self, *args, user, requesters=(), shifts=(), **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        if not overlapping:  # no live shift on the requested days: nothing to cancel or give away
+        if not shifts:  # no live shift on the requested days: nothing to cancel or give away
             del self.fields["cancel_overlapping"], self.fields["reassign_to"]
             return
-        # the requester's own shifts cannot go to the requester
-        self.fields["reassign_to"].queryset = (
-            users_visible_to(user=user)
-            .filter(is_active=True)
-            .exclude(pk__in=list(requesters))
-            .order_by("last_name", "first_name")
+        free = people_free_for_all(shifts, viewer=user, requesters=requesters)
+        field = self.fields["reassign_to"]
+        field.queryset = User.objects.filter(pk__in=[person.pk for person in free]).order_by("last_name", "first_name")
+        field.label_from_instance = lambda person: f"{person} — {person.title}" if person.title else str(person)
+        if not free:
+            field.help_text = (
+                "Nobody based there is free for all of these shifts: cancel them, or keep them and give each one "
+                "to someone from the roster."
+            )
+
+
+def people_free_for_all(shifts, *, viewer, requesters) -> list:
+    """The active people the viewer sees, based at the shifts' locations and never a requester, for whom every
+    one of `shifts` breaks no rule (overlap, rest, length, approved time off): the people the shifts could go to.
+    The service checks the rules again when they are given."""
+    people = (
+        users_visible_to(user=viewer)
+        .filter(is_active=True, home_location_id__in={shift.facility.location_id for shift in shifts})
+        .exclude(pk__in=list(requesters))
+        .exclude(username=SYSTEM_USERNAME)
+    )
+    for shift in shifts:
+        people = people_free_for(
+            candidates=people,
+            facility=shift.facility,
+            position=shift.position,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+            viewer=viewer,
         )
+    return list(people)
 
     def clean(self):
         cleaned = super().clean()
@@ -174,7 +200,7 @@ class TimeOffActionsMixin(ActionPagesMixin):
             action_name="approve_selected",
             form_kwargs={
                 "requesters": {request_.user_id for request_ in selected},
-                "overlapping": any(overlapping.values()),
+                "shifts": [shift for shifts in overlapping.values() for shift in shifts],
             },
             details=lambda request_: overlapping_shift_lines(overlapping[request_.pk]),
         )
@@ -225,7 +251,7 @@ class TimeOffActionsMixin(ActionPagesMixin):
         kwargs = {}
         shifts = shifts_over_time_off(time_off_request=time_off) if overlaps else []
         if overlaps:
-            kwargs = {"requesters": {time_off.user_id}, "overlapping": bool(shifts)}
+            kwargs = {"requesters": {time_off.user_id}, "shifts": shifts}
         form = form_class(request.POST if request.method == "POST" else None, user=request.user, **kwargs)
         if request.method == "POST" and form.is_valid():
             self.report(request, verb, for_each([time_off], make_step(request, form)), time_off_label)
