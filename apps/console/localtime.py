@@ -185,7 +185,23 @@ class LocalTimeAdminMixin:
             return fieldsets
         first, *rest = fieldsets
         name, options = first
-        return [(name, {**options, "fields": [*options["fields"], ZONE_FIELD]}), *rest]
+        fieldsets = [(name, {**options, "fields": [*options["fields"], ZONE_FIELD]}), *rest]
+        return self._zone_named_on_read_only_times(request, obj, fieldsets)
+
+    def _zone_named_on_read_only_times(self, request, obj, fieldsets):
+        """A section showing stored times it does not take as input (created, reviewed at) says their zone."""
+        read_only = set(self.get_readonly_fields(request, obj))
+        times = {
+            field.name for field in self.model._meta.concrete_fields if isinstance(field, models.DateTimeField)
+        }
+        zone = zone_name(timezone.get_current_timezone())
+        named = []
+        for name, options in fieldsets:
+            fields = {field for row in options["fields"] for field in (row if isinstance(row, list | tuple) else [row])}
+            if fields & times & read_only and not options.get("description"):
+                options = {**options, "description": _("Times in %(zone)s time.") % {"zone": zone}}
+            named.append((name, options))
+        return named
 
 
 def _refusing_another_zone(clean, zone: str):

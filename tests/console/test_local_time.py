@@ -211,3 +211,36 @@ def test_the_incident_list_shows_times_in_the_facilitys_zone_named_where_not_the
 
     assert "9 Jan 2026, 2 p.m. EST" in html  # New York's 14:00, named: the reader is in London
     assert "9 Jan 2026, 7 p.m." in html and "7 p.m. GMT" not in html  # London's own, as the reader reads it
+
+
+def test_the_service_ticket_list_and_page_read_its_times_in_the_facilitys_zone(client, new_york, roles):
+    from apps.tickets.models import ServiceTicket
+    from tests.factories import ServiceTicketFactory, SuperUserFactory
+
+    reader = SuperUserFactory(username="londoner", home_location=LocationFactory(code="LDN", timezone="Europe/London"))
+    client.force_login(reader)
+    ticket = ServiceTicketFactory(facility=new_york, title="Replace the NY fan")
+    ServiceTicket.objects.filter(pk=ticket.pk).update(created_at=datetime(2026, 1, 9, 19, 0, tzinfo=UTC))
+
+    listed = client.get(reverse("admin:tickets_serviceticket_changelist")).content.decode()
+    page = client.get(reverse("admin:tickets_serviceticket_change", args=[ticket.pk])).content.decode()
+
+    assert "9 Jan 2026, 2 p.m. EST" in listed  # New York's 14:00, named: the reader is in London
+    assert "Times in America/New_York time." in page
+    assert "9 Jan 2026, 2 p.m." in page and "9 Jan 2026, 7 p.m." not in page  # the record's time, New York's
+
+
+def test_a_time_entrys_review_times_are_read_in_the_persons_home_zone(client, new_york, roles):
+    from apps.timesheets.models import TimeEntry
+    from tests.factories import SuperUserFactory, TimeEntryFactory
+
+    reader = SuperUserFactory(username="londoner", home_location=LocationFactory(code="LDN", timezone="Europe/London"))
+    client.force_login(reader)
+    person = UserFactory(username="nyworker", home_location=new_york.location)
+    entry = TimeEntryFactory(user=person)
+    TimeEntry.objects.filter(pk=entry.pk).update(reviewed_at=datetime(2026, 1, 9, 19, 0, tzinfo=UTC))
+
+    page = client.get(reverse("admin:timesheets_timeentry_change", args=[entry.pk])).content.decode()
+
+    assert "Times in America/New_York time." in page
+    assert re.search(r"9 Jan 2026, 2 p\.m\.", page) and not re.search(r"9 Jan 2026, 7 p\.m\.", page)

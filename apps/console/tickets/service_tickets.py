@@ -14,6 +14,7 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import display
 
 from apps.console.forms import LocalRangeDateTimeFilter
+from apps.console.localtime import local_column
 from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 from apps.tickets.choices import ServiceStatus
 from apps.tickets.models import ServiceTicket
@@ -59,10 +60,12 @@ class ServiceTicketAdmin(ServiceTicketActionsMixin, TicketAdmin):
         "requested_by",
         "assignee",
         "due_on",
-        "created_at",
+        "created",
     ]
     list_display_links = ["reference", "title"]
-    list_select_related = ["facility", "requested_by", "assignee"]
+    list_select_related = ["facility__location", "requested_by", "assignee"]
+    local_time_via = "facility"  # apps/console/localtime: the record's times in the facility's local time
+    created = local_column("created_at", "Created at")  # in the facility's zone, named where not the reader's
     list_filter = [
         ("status", MultipleChoicesDropdownFilter),
         ("priority", ChoicesDropdownFilter),

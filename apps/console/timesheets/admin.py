@@ -71,6 +71,7 @@ def week_minutes() -> Subquery:
 @admin.register(TimeEntry)
 class TimeEntryAdmin(AdministratorDeletesMixin, ServiceAdminMixin, PortalModelAdmin):
     resource_classes = [TimeEntryResource]
+    local_time_via = "user"  # apps/console/localtime: the review and record times in the person's home zone
     list_display = (
         "person",
         "work_date",
