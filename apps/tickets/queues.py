@@ -41,10 +41,17 @@ QUEUES = (
 QUEUES_BY_KEY = {queue.key: queue for queue in QUEUES}
 
 
-def incident_counts(*, user, rules: Mapping[str, Q], queryset=None) -> dict[str, int]:
+# every queue and SLA state holds open or resolved tickets only: counting them reads those (by the status index),
+# not the closed and duplicate ones a station piles up over the years
+COUNTED = (*OPEN, IncidentStatus.RESOLVED)
+
+
+def incident_counts(*, user, rules: Mapping[str, Q], queryset=None, among=COUNTED) -> dict[str, int]:
     """How many of the incidents `user` sees match each rule, in one query (`queryset`: the caller's own scoped
-    list of them, e.g. an admin's, else `incidents_visible_to`)."""
+    list of them, e.g. an admin's, else `incidents_visible_to`). Only tickets whose status is in `among` are read:
+    a rule that counts others passes its statuses."""
     rows = incidents_visible_to(user=user) if queryset is None else queryset
+    rows = rows.filter(status__in=among)
     return rows.order_by().aggregate(**{key: Count("pk", filter=rule) for key, rule in rules.items()})
 
 

@@ -169,7 +169,10 @@ def test_a_console_user_with_no_role_is_told_so(signed_in, roles):
 
 
 @pytest.mark.parametrize("role", ["lead", "auditor", "boss"])
-def test_the_home_costs_the_same_few_queries_however_much_data(request, signed_in, station, role, outage, paris):
+def test_the_home_costs_the_same_few_queries_however_much_data(
+    request, signed_in, station, role, outage, paris, settings
+):
+    settings.HOME_TRENDS_CACHE_SECONDS = 0  # the whole cost, the trends read on every visit
     user = request.getfixturevalue(role)
     client = signed_in(user)
 
@@ -194,6 +197,23 @@ def test_the_home_costs_the_same_few_queries_however_much_data(request, signed_i
 
     assert small <= QUERY_BUDGET
     assert large == small
+
+
+def test_the_trends_are_kept_a_few_minutes_and_say_when_they_were_read(signed_in, station, lead, settings):
+    settings.HOME_TRENDS_CACHE_SECONDS = 300
+    client = signed_in(lead)
+    first = client.get(HOME).content.decode()
+    with CaptureQueriesContext(connection) as kept_visit:
+        again = client.get(HOME).content.decode()
+    fresh = signed_in(lead)
+    settings.HOME_TRENDS_CACHE_SECONDS = 0
+    with CaptureQueriesContext(connection) as full_visit:
+        unkept = fresh.get(HOME).content.decode()
+
+    assert re.search(r"As of \d\d:\d\d (GMT|BST|UTC): trends are read again every few minutes", first)
+    assert _chart_data(again, "incidents") == _chart_data(first, "incidents") == _chart_data(unkept, "incidents")
+    assert "As of" not in unkept
+    assert len(kept_visit) == len(full_visit) - 2  # the two trend queries, not read again
 
 
 def test_without_coverage_requirements_the_home_says_so(signed_in, station, lead):

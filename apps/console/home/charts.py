@@ -36,6 +36,7 @@ class Chart:
     options: str  # JSON
     summary: str
     empty: bool = False
+    as_of: str = ""  # when a kept chart was read ("18:31 GMT"); empty for one read on this visit
 
 
 def _options(*, stacked: bool = False, legend: bool = True, y: dict | None = None, y1: dict | None = None) -> str:
