@@ -189,8 +189,8 @@ class LocalTimeAdminMixin:
         return self._zone_named_on_read_only_times(request, obj, fieldsets)
 
     def _zone_named_on_read_only_times(self, request, obj, fieldsets):
-        """A section showing stored times it does not take as input (created, reviewed at) says their zone."""
-        read_only = set(self.get_readonly_fields(request, obj))
+        """A section showing stored times (created, reviewed at, or times typed in) says their zone at its top.
+        (Not by asking which fields are read-only: for a reader who may change nothing, that asks the fieldsets.)"""
         times = {
             field.name for field in self.model._meta.concrete_fields if isinstance(field, models.DateTimeField)
         }
@@ -198,7 +198,7 @@ class LocalTimeAdminMixin:
         named = []
         for name, options in fieldsets:
             fields = {field for row in options["fields"] for field in (row if isinstance(row, list | tuple) else [row])}
-            if fields & times & read_only and not options.get("description"):
+            if fields & times and not options.get("description"):
                 options = {**options, "description": _("Times in %(zone)s time.") % {"zone": zone}}
             named.append((name, options))
         return named

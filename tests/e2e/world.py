@@ -12,7 +12,10 @@ with the day. The scenes of a supervisor's day are therefore set at a facility o
 - a pending time off next Thursday–Friday of someone with a published shift on that Thursday;
 - a shift whose position an administrator changed by mistake (the change to revert).
 
-London is on UTC in winter and an hour ahead in summer: every time here is a London wall-clock time.
+London is on UTC in winter and an hour ahead in summer: every time here is a London wall-clock time, except in
+the New York scene: a station of its own (NYC-E2E) with a supervisor based there, a coverage gap next Wednesday
+14:00–22:00 New York time and an engineer free to fill it, and an incident there a few minutes ago. New York is
+four or five hours behind London, so a time read or typed in the wrong zone shows.
 """
 
 from __future__ import annotations
@@ -35,10 +38,13 @@ from apps.scheduling.publishing import shift_publish
 from apps.scheduling.services import shift_create, shift_update, time_off_request_create
 from apps.tickets.models import IncidentTicket, IncidentType
 from apps.tickets.services import incident_create
-from tests.factories import FacilityFactory, UserFactory
+from tests.conftest import cover
+from tests.factories import FacilityFactory, LocationFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
+NEW_YORK = ZoneInfo("America/New_York")
 POSITION = "Transmitter engineer"
+NY_SUPERVISOR_PASSWORD = "New-York-e2e-1"
 
 
 @dataclass
@@ -57,6 +63,16 @@ class World:
     time_off_shift: Shift  # published, on the time off's first day
     mistaken_shift: Shift  # its position changed from POSITION by mistake
     importer: User  # an engineer the import tests put on the roster
+    new_york: NewYorkScene
+
+
+@dataclass
+class NewYorkScene:
+    location: Location
+    studio: Facility
+    supervisor: User  # based in New York, covering it (password NY_SUPERVISOR_PASSWORD)
+    gap_filler: User
+    incident: IncidentTicket
 
 
 def london_time(day: date, hour: int) -> datetime:
@@ -155,6 +171,7 @@ def build_world() -> World:
 
         # a shift the week after, whose position an administrator changed by mistake
         mistaken = shift(late, london_time(week + timedelta(days=8), 14))
+        new_york = _new_york_scene(admin=admin, week=week, now=now, staff=staff)
     with change_context(user=admin, reason="Changed in the console"):
         shift_update(shift=mistaken, position="Camera operator", by=admin)
 
@@ -173,4 +190,53 @@ def build_world() -> World:
         time_off_shift=time_off_shift,
         mistaken_shift=mistaken,
         importer=importer,
+        new_york=new_york,
+    )
+
+
+def _new_york_scene(*, admin: User, week: date, now: datetime, staff: Group) -> NewYorkScene:
+    """A New York station, its supervisor, a gap next Wednesday 14:00–22:00 New York time, an incident now."""
+    location = LocationFactory(code="NYC-E2E", name="New York E2E", timezone="America/New_York")
+    studio = FacilityFactory(location=location, code="NYC-E2E-MCR", name="New York master control")
+    supervisor = UserFactory(
+        username="nysupervisor", first_name="Nia", last_name="York", is_staff=True, home_location=location
+    )
+    supervisor.set_password(NY_SUPERVISOR_PASSWORD)
+    supervisor.save()
+    supervisor.groups.add(Group.objects.get(name=Role.SUPERVISOR))
+    cover(supervisor, location)
+    people = []
+    for employee_id, first, last in (("E91001", "Ned", "Night"), ("E91002", "Dee", "Day"), ("E91003", "Gus", "Gap")):
+        person = UserFactory(
+            username=f"{first}.{last}".lower(), first_name=first, last_name=last, employee_id=employee_id,
+            home_location=location,
+        )  # fmt: skip
+        person.groups.add(staff)
+        people.append(person)
+    night, day, gap_filler = people
+    CoverageRequirement.objects.get_or_create(facility=studio, position=POSITION, defaults={"people": 1})
+    wednesday = week + timedelta(days=2)
+
+    def new_york_shift(person, day_: date, hour: int) -> None:
+        starts = datetime.combine(day_, time(hour), tzinfo=NEW_YORK)
+        made = shift_create(
+            user=person, facility=studio, position=POSITION, starts_at=starts, ends_at=starts + timedelta(hours=8),
+            by=admin,
+        )  # fmt: skip
+        shift_publish(shifts=[made], by=admin)
+
+    new_york_shift(night, wednesday - timedelta(days=1), 22)
+    new_york_shift(day, wednesday, 6)
+    new_york_shift(night, wednesday, 22)
+    incident = incident_create(
+        title="Master control audio loss — New York",
+        incident_type=IncidentType.objects.get(code="transmitter-off-air"),
+        facility=studio,
+        reporter=night,
+        occurred_at=now - timedelta(minutes=7),
+        description="Programme audio lost on the main path.",
+        by=night,
+    )
+    return NewYorkScene(
+        location=location, studio=studio, supervisor=supervisor, gap_filler=gap_filler, incident=incident
     )
