@@ -21,19 +21,12 @@ cores it takes part of one, as a browser's requests would not.
 """
 
 import argparse
-import asyncio
 import json
 import os
-import secrets
-import signal
-import socket
-import statistics
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, drive, free_port, seed_once, serve, session_for, setup_django, stop, use_scratch_database
+
 PATH = "/api/incident-tickets/?page_size=50"
 WARM_UP_SECONDS = 5  # every pooled connection plans a statement 5 times before PostgreSQL keeps it prepared
 
@@ -46,77 +39,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (default 8)")
     parser.add_argument("--scale", type=int, default=100, help="seed_demo scale on the first run (default 100)")
     return parser.parse_args()
-
-
-def use_scratch_database() -> str:
-    """Point DATABASE_URL at `<name>_api_bench` on the same server, creating that database if missing."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        raise SystemExit("set DATABASE_URL to a PostgreSQL database: the benchmark runs on PostgreSQL")
-    scratch = f"{parts.path.lstrip('/') or 'portal'}_api_bench"
-    with psycopg.connect(urlunsplit(parts._replace(scheme="postgresql", path="/postgres")), autocommit=True) as db:
-        if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [scratch]).fetchone():
-            db.execute(f'CREATE DATABASE "{scratch}"')
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{scratch}"))
-    return urlunsplit(parts._replace(scheme="postgresql", path=f"/{scratch}"))
-
-
-def setup_django() -> str:
-    dsn = use_scratch_database()
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
-    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
-    os.environ["SESSION_COOKIE_SECURE"] = "false"
-    os.environ["CSRF_COOKIE_SECURE"] = "false"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("STATIC_ROOT", str(ROOT / "bench" / ".static"))  # no collectstatic: the API serves none
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    return dsn
-
-
-def prepare(scale: int) -> None:
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    from apps.demo.generators import existing_demo_site
-
-    call_command("migrate", verbosity=0)
-    call_command("load_reference_data", verbosity=0, stdout=StringIO())
-    if existing_demo_site():
-        print("demo data: reused from an earlier run")
-    else:
-        started = time.perf_counter()
-        call_command("seed_demo", scale=scale, stdout=StringIO())
-        print(f"demo data: seed_demo --scale {scale} in {time.perf_counter() - started:.0f} s")
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # fresh statistics: a seed's planner estimates are not a running portal's
-
-
-def supervisor_session() -> tuple[object, str]:
-    """The demo supervisor and a session cookie value for them (a real session row, as a sign-in makes)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from apps.accounts.models import User
-
-    supervisor = User.objects.get(username="supervisor")
-    session = SessionStore()
-    session[SESSION_KEY] = str(supervisor.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = supervisor.get_session_auth_hash()
-    session.save()
-    return supervisor, session.session_key
 
 
 def queries_per_request(supervisor) -> dict[int, int]:
@@ -173,126 +95,25 @@ def reference_query(supervisor) -> tuple[str, list]:
     ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def serve(app: str, port: int, args, env: dict) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        app,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(args.threads),
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
-        "--chdir",
-        str(ROOT),
-        "--pythonpath",
-        f"{ROOT},{ROOT / 'bench' / 'reference'}",
-    ]
-    process = subprocess.Popen(command, env={**os.environ, **env}, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process
-        except OSError:
-            if process.poll() is not None:
-                raise SystemExit(f"gunicorn {app} stopped at start (exit {process.returncode})") from None
-            time.sleep(0.2)
-    stop(process)
-    raise SystemExit(f"gunicorn {app} did not listen on {port} within 60 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-async def _one_connection(port: int, request: bytes, until: float, record_from: float, latencies: list, errors: list):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.perf_counter() < until:
-            started = time.perf_counter()
-            writer.write(request)
-            await writer.drain()
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value.strip())
-            await reader.readexactly(length)
-            finished = time.perf_counter()
-            if status != 200:
-                errors.append(status)
-            elif started >= record_from:
-                latencies.append(finished - started)
-    finally:
-        writer.close()
-
-
-async def _drive(port: int, request: bytes, connections: int, seconds: float) -> tuple[list, list, float]:
-    latencies: list[float] = []
-    errors: list[int] = []
-    record_from = time.perf_counter() + WARM_UP_SECONDS
-    until = record_from + seconds
-    await asyncio.gather(
-        *(_one_connection(port, request, until, record_from, latencies, errors) for _ in range(connections))
-    )
-    return latencies, errors, seconds
-
-
-def drive(port: int, path: str, cookie: str, connections: int, seconds: float) -> dict:
-    request = (
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n"
-        f"Cookie: {cookie}\r\nConnection: keep-alive\r\n\r\n"
-    ).encode()
-    latencies, errors, measured = asyncio.run(_drive(port, request, connections, seconds))
-    if errors:
-        raise SystemExit(f"{len(errors)} answers were not 200 (first: {errors[0]}) from {path}")
-    latencies.sort()
-    return {
-        "rps": len(latencies) / measured,
-        "p50": statistics.median(latencies) * 1000,
-        "p95": latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000,
-        "requests": len(latencies),
-    }
-
-
 def main() -> None:
     args = parse_args()
-    dsn = setup_django()
-    prepare(args.scale)
+    dsn = use_scratch_database("api_bench")
+    setup_django(plain_static=False)
+    seed_once(args.scale)
     from django.conf import settings
 
-    supervisor, session_key = supervisor_session()
+    supervisor, session_key = session_for("supervisor")
     counts = queries_per_request(supervisor)
     sql, params = reference_query(supervisor)
     cookie = f"{settings.SESSION_COOKIE_NAME}={session_key}"
 
     api_port = free_port()
-    api = serve("portal.wsgi:application", api_port, args, {})
+    api = serve("portal.wsgi:application", api_port, workers=args.workers, threads=args.threads)
     try:
-        api_figures = drive(api_port, PATH, cookie, args.connections, args.seconds)
+        api_figures = drive(
+            api_port, PATH, cookie=cookie, connections=args.connections, seconds=args.seconds,
+            warm_up=WARM_UP_SECONDS, accept="application/json",
+        )  # fmt: skip
     finally:
         stop(api)
 
@@ -302,9 +123,14 @@ def main() -> None:
         "API_BENCH_REFERENCE_DSN": dsn,
     }
     reference_port = free_port()
-    reference = serve("api_reference_app:application", reference_port, args, reference_env)
+    reference = serve(
+        "api_reference_app:application", reference_port, workers=args.workers, threads=args.threads, env=reference_env
+    )
     try:
-        reference_figures = drive(reference_port, "/", cookie, args.connections, args.seconds)
+        reference_figures = drive(
+            reference_port, "/", cookie=cookie, connections=args.connections, seconds=args.seconds,
+            warm_up=WARM_UP_SECONDS, accept="application/json",
+        )  # fmt: skip
     finally:
         stop(reference)
     sys.path.insert(0, str(ROOT / "bench" / "reference"))

@@ -16,17 +16,11 @@ One figure per line.
 """
 
 import argparse
-import math
-import os
-import secrets
 import statistics
-import sys
 import time
-import warnings
-from io import StringIO
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import percentile, seed_once, setup_django, use_scratch_database
+
 WARM_UP = 6  # PostgreSQL keeps a statement prepared after 5 runs on a connection (DATABASE_PREPARE_THRESHOLD)
 ROLES = ("supervisor", "auditor", "admin")
 REFERENCE = "/admin/password_change/"
@@ -40,61 +34,15 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def use_scratch_database() -> None:
-    """Point DATABASE_URL at `<name>_home_bench` on the same server, creating that database if missing."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        raise SystemExit("set DATABASE_URL to a PostgreSQL database: the benchmark runs on PostgreSQL")
-    scratch = f"{parts.path.lstrip('/') or 'portal'}_home_bench"
-    with psycopg.connect(urlunsplit(parts._replace(scheme="postgresql", path="/postgres")), autocommit=True) as db:
-        if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [scratch]).fetchone():
-            db.execute(f'CREATE DATABASE "{scratch}"')
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{scratch}"))
-
-
-def setup_django() -> None:
-    use_scratch_database()
-    os.environ["DEBUG"] = "false"  # measured as served: production settings, no query log kept
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
-    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: static files are not collected here
-    import django
-    from django.conf import settings
-
-    django.setup()
-    # no collectstatic in a scratch database's run: plain static URLs instead of the manifest's
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def prepare(scale: int) -> None:
-    from django.core.management import call_command
-    from django.db import connection
-
-    from apps.demo.generators import existing_demo_site
-
-    call_command("migrate", verbosity=0)
-    call_command("load_reference_data", verbosity=0, stdout=StringIO())
-    if existing_demo_site():
-        print("demo data: reused from an earlier run")
-    else:
-        started = time.perf_counter()
-        call_command("seed_demo", scale=scale, stdout=StringIO())
-        print(f"demo data: seed_demo --scale {scale} in {time.perf_counter() - started:.0f} s")
+    seed_once(scale)
     added = coverage_requirements_once()
     if added:
         print(f"coverage requirements: {added} added (the demo seeds none)")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # fresh statistics: a seed's planner estimates are not a running portal's
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def coverage_requirements_once() -> int:
@@ -127,17 +75,18 @@ def measure(client, path: str, *, requests: int) -> dict:
         timings.append((time.perf_counter() - started) * 1000)
     with CaptureQueriesContext(connection) as queries:  # a separate request: capturing costs time
         client.get(path)
-    ordered = sorted(timings)
     return {
         "p50": statistics.median(timings),
-        "p95": ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)],
+        "p95": percentile(timings, 0.95),
         "queries": len(queries),
     }
 
 
 def main() -> None:
     args = parse_args()
+    use_scratch_database("home_bench")
     setup_django()
+    from django.conf import settings
     from django.test import Client
 
     from apps.accounts.models import User
@@ -151,12 +100,21 @@ def main() -> None:
         f"{Shift.objects.count():,} shifts, {CoverageRequirement.objects.count():,} coverage requirements; "
         f"{args.requests} requests per page after {WARM_UP} warm-up"
     )
+    kept = settings.HOME_CACHE_SECONDS
     for role in ROLES:
         client = Client()
         client.force_login(User.objects.get(username=role))
         home = measure(client, HOME, requests=args.requests)
+        settings.HOME_CACHE_SECONDS = 0
+        unkept = measure(client, HOME, requests=args.requests)
+        settings.HOME_CACHE_SECONDS = kept
         print(
-            f"home ({role}): p50 {home['p50']:.1f} ms, p95 {home['p95']:.1f} ms, {home['queries']} queries per request"
+            f"home ({role}): p50 {home['p50']:.1f} ms, p95 {home['p95']:.1f} ms, {home['queries']} queries per request "
+            f"(trends and coverage kept {kept} s, as served)"
+        )
+        print(
+            f"home ({role}), nothing kept (HOME_CACHE_SECONDS=0): p50 {unkept['p50']:.1f} ms, "
+            f"p95 {unkept['p95']:.1f} ms, {unkept['queries']} queries per request"
         )
         if role == ROLES[0]:
             reference = measure(client, REFERENCE, requests=args.requests)

@@ -207,9 +207,10 @@ LOGIN_URL = "admin:login"
 # Where a login lands when it names no `next`: the console's home. unfold's login form carries no `next` field,
 # so a bookmarked /admin/login/ would otherwise land on Django's default, /accounts/profile/ (a 404 here).
 LOGIN_REDIRECT_URL = "admin:index"
-# The home's incident trends (30 days per day, SLA met per location) are kept this many seconds per person and
-# scope, labelled with when they were read; 0 reads them on every visit. The counts are always read fresh.
-HOME_TRENDS_CACHE_SECONDS = env.int("HOME_TRENDS_CACHE_SECONDS", default=300)
+# The home keeps its incident trends (30 days per day, SLA met per location; labelled with when they were read) and
+# its coverage overview (read again whenever a shift, requirement or facility changes) this many seconds per person
+# and scope; 0 reads both on every visit. The counts are always read fresh.
+HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=300)
 
 # --- i18n, static, media ------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

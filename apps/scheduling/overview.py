@@ -9,6 +9,10 @@ the weeks asked for (two queries, whatever the number of locations), then, per l
   change) and the hours rostered against it (published and draft shifts of the required positions, cut at local
   midnight).
 
+`coverage_version()` names the state of what it reads: every save or delete of a shift, a coverage requirement or
+a facility moves it on (a signal, at once and again at commit), so an overview kept under a version (the console's
+home keeps one a few minutes) is never read after the roster changed.
+
 Moments are read as whole microseconds since 1970 (`EpochMicroseconds`), not datetimes: an administrator's home
 reads some 15,000 shifts at `seed_demo --scale 100`, and integers load several times faster (psycopg parses
 datetimes in Python). The arithmetic is exact either way.
@@ -21,7 +25,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db import connections
+from django.core.cache import cache
+from django.db import connections, transaction
 from django.db.models import BigIntegerField, Func
 
 from .choices import ShiftStatus
@@ -29,6 +34,7 @@ from .models import Shift
 from .roster import DAYS_IN_WEEK, coverage_gap_spans, covering_spans, local_midnight, position_key, week_start_of
 from .selectors import coverage_requirements_visible_to
 
+VERSION_KEY = "scheduling:coverage-version"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECONDS_PER_HOUR = 3_600_000_000
 # a requirement's location, as `Place` reads it
@@ -38,6 +44,25 @@ PLACE_FIELDS = (
     "facility__location__name",
     "facility__location__timezone",
 )
+
+
+def coverage_version() -> int:
+    """The current version of what coverage overviews read (see the module)."""
+    return cache.get_or_set(VERSION_KEY, 0, None)
+
+
+def _next_version() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not there (a cache cleared or restarted): any value but the kept ones' will do
+        cache.set(VERSION_KEY, int(datetime.now(UTC).timestamp() * 1000), None)
+
+
+def coverage_changed(**_signal) -> None:
+    """A shift, coverage requirement or facility was written: move the version on now (what this transaction reads
+    next is not an older overview) and once it commits (what others read next is not one read meanwhile)."""
+    _next_version()
+    transaction.on_commit(_next_version)
 
 
 class EpochMicroseconds(Func):

@@ -3,7 +3,8 @@ from a location out of scope, no link an auditor would be refused, and a query c
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -11,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.scheduling.choices import ShiftStatus
-from apps.scheduling.models import CoverageRequirement
+from apps.scheduling.models import CoverageRequirement, Shift
+from apps.scheduling.services import shift_create
 from tests.conftest import cover
 from tests.factories import FacilityFactory, LocationFactory, ShiftFactory, UserFactory
 
@@ -109,6 +111,35 @@ def test_coverage_gaps_per_location_and_week_equal_the_rosters(signed_in, statio
     assert re.search(r'id="home-coverage-total-1"><strong>11</strong> gaps this week', html)
 
 
+def test_a_kept_coverage_overview_is_read_again_once_the_roster_changes(signed_in, station, lead, mcr, sam, settings):
+    settings.HOME_CACHE_SECONDS = 300
+    client = signed_in(lead)
+
+    def gaps_this_week() -> str:
+        html = client.get(HOME).content.decode()
+        return re.search(r'id="home-coverage-total-1"><strong>(\d+)</strong>', html).group(1)
+
+    before = gaps_this_week()
+    assert gaps_this_week() == before  # kept
+    # a whole local day of this week with no shift at all: fill it with three 8-hour shifts
+    zone = ZoneInfo(str(mcr.location.timezone))
+    today = timezone.now().astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    free_day = next(
+        day for day in (monday + timedelta(days=offset) for offset in range(7))
+        if not Shift.objects.filter(facility=mcr, starts_at__date=day).exists()
+        and not Shift.objects.filter(facility=mcr, ends_at__date=day).exists()
+    )  # fmt: skip
+    for hour in (0, 8, 16):
+        starts = datetime.combine(free_day, time(hour), tzinfo=zone)
+        shift_create(
+            user=UserFactory(home_location=mcr.location), facility=mcr, position="MCR operator", starts_at=starts,
+            ends_at=starts + timedelta(hours=8), by=lead,
+        )  # fmt: skip
+
+    assert int(gaps_this_week()) == int(before) - 1
+
+
 def test_the_weeks_hours_compare_rostered_with_needed(signed_in, station, lead):
     html = signed_in(lead).get(HOME).content.decode()
 
@@ -172,7 +203,7 @@ def test_a_console_user_with_no_role_is_told_so(signed_in, roles):
 def test_the_home_costs_the_same_few_queries_however_much_data(
     request, signed_in, station, role, outage, paris, settings
 ):
-    settings.HOME_TRENDS_CACHE_SECONDS = 0  # the whole cost, the trends read on every visit
+    settings.HOME_CACHE_SECONDS = 0  # the whole cost, the trends read on every visit
     user = request.getfixturevalue(role)
     client = signed_in(user)
 
@@ -200,20 +231,20 @@ def test_the_home_costs_the_same_few_queries_however_much_data(
 
 
 def test_the_trends_are_kept_a_few_minutes_and_say_when_they_were_read(signed_in, station, lead, settings):
-    settings.HOME_TRENDS_CACHE_SECONDS = 300
+    settings.HOME_CACHE_SECONDS = 300
     client = signed_in(lead)
     first = client.get(HOME).content.decode()
     with CaptureQueriesContext(connection) as kept_visit:
         again = client.get(HOME).content.decode()
     fresh = signed_in(lead)
-    settings.HOME_TRENDS_CACHE_SECONDS = 0
+    settings.HOME_CACHE_SECONDS = 0
     with CaptureQueriesContext(connection) as full_visit:
         unkept = fresh.get(HOME).content.decode()
 
     assert re.search(r"As of \d\d:\d\d (GMT|BST|UTC): trends are read again every few minutes", first)
     assert _chart_data(again, "incidents") == _chart_data(first, "incidents") == _chart_data(unkept, "incidents")
     assert "As of" not in unkept
-    assert len(kept_visit) == len(full_visit) - 2  # the two trend queries, not read again
+    assert len(kept_visit) == len(full_visit) - 4  # the two trend queries and the two of coverage, not read again
 
 
 def test_without_coverage_requirements_the_home_says_so(signed_in, station, lead):

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.core.scope import read_scope_once, sees_everything
-from apps.scheduling.overview import coverage_overview
+from apps.scheduling.overview import coverage_overview, coverage_version
 
 from .charts import hours_chart, incidents_chart, resolution_chart
 from .figures import incident_figures, work_figures
@@ -49,7 +49,7 @@ def dashboard_callback(request, context: dict) -> dict:
     if user.has_perm("tickets.view_incidentticket"):
         home["charts"] += trend_charts(request, now=now, zone=zone)
     if user.has_perm("scheduling.view_shift"):
-        overview = coverage_overview(user=user, now=now)
+        overview = kept_coverage_overview(request, now=now)
         home["coverage"] = coverage_table(request, overview)
         home["hours"] = hours_chart(overview)
     context.update({"title": _("What needs you now"), "home": home})
@@ -57,24 +57,43 @@ def dashboard_callback(request, context: dict) -> dict:
 
 
 def trend_charts(request, *, now: datetime, zone: ZoneInfo) -> list:
-    """The incident trends (per day over 30 days, SLA met per location), kept for `HOME_TRENDS_CACHE_SECONDS` per
-    person, scope, zone and language: they move by the hour, and reading them costs the page most of its SQL.
-    Each says when it was read. The counts and the coverage above them are read fresh on every visit."""
-    seconds = settings.HOME_TRENDS_CACHE_SECONDS
+    """The incident trends (per day over 30 days, SLA met per location), kept for `HOME_CACHE_SECONDS` per
+    person, scope, zone and language: they move by the hour, and reading them costs the page much of its SQL.
+    Each says when it was read. The counts above them are read on every visit."""
+    seconds = settings.HOME_CACHE_SECONDS
 
     def read() -> list:
         return [incidents_chart(request, now=now, zone=zone), resolution_chart(request, now=now)]
 
     if seconds <= 0:
         return read()
-    user = request.user
-    scope = "all" if sees_everything(user) else ",".join(map(str, user._portal_covered_location_ids))
-    # who the person is (their id and when the account was made, so a reused id is another key), what they see
-    signature = f"{user.pk}:{user.date_joined.timestamp()}:{scope}:{zone.key}:{translation.get_language()}"
-    key = "home-trends:" + hashlib.sha256(signature.encode()).hexdigest()
+    key = _kept_key(request, "home-trends", zone.key)
     charts = cache.get(key)
     if charts is None:
         as_of = now.astimezone(zone)
         charts = [replace(chart, as_of=f"{as_of:%H:%M} {as_of.tzname()}") for chart in read()]
         cache.set(key, charts, seconds)
     return charts
+
+
+def kept_coverage_overview(request, *, now: datetime):
+    """The coverage overview, kept for `HOME_CACHE_SECONDS` under the version of the shifts, requirements and
+    facilities it reads (`coverage_version`): any change to the roster reads it afresh, and so does a new hour."""
+    seconds = settings.HOME_CACHE_SECONDS
+    if seconds <= 0:
+        return coverage_overview(user=request.user, now=now)
+    key = _kept_key(request, "home-coverage", coverage_version(), f"{now:%Y-%m-%dT%H}")
+    overview = cache.get(key)
+    if overview is None:
+        overview = coverage_overview(user=request.user, now=now)
+        cache.set(key, overview, seconds)
+    return overview
+
+
+def _kept_key(request, name: str, *parts) -> str:
+    """A cache key for what `request.user` sees: who they are (their id and when the account was made, so a reused
+    id is another key), their scope, their language, and `parts`."""
+    user = request.user
+    scope = "all" if sees_everything(user) else ",".join(map(str, user._portal_covered_location_ids))
+    signature = ":".join(map(str, (user.pk, user.date_joined.timestamp(), scope, translation.get_language(), *parts)))
+    return f"{name}:" + hashlib.sha256(signature.encode()).hexdigest()
