@@ -1,0 +1,13 @@
+"""`{% console_result_list cl %}`: unfold's change list table with lean rows (apps/console/rows.py)."""
+
+from django import template
+from django.contrib.admin.templatetags.base import InclusionAdminNode
+
+from apps.console.rows import result_list
+
+register = template.Library()
+
+
+@register.tag(name="console_result_list")
+def console_result_list(parser, token):
+    return InclusionAdminNode(parser, token, func=result_list, template_name="change_list_results.html")

@@ -1,0 +1,52 @@
+"""The change lists' lean rows (apps/console/rows.py) show what unfold's own rows show: for every list of the
+console, every cell of a page holds the same text, links, inner markup classes and column name as the cell unfold
+draws for that row, and a list is not drawn row by row through templates."""
+
+import re
+
+import pytest
+from unfold.templatetags.unfold_list import items_for_result, result_headers
+
+from apps.console.rows import Rows
+from tests.test_admin_smoke import REGISTERED, _build, _url
+
+pytestmark = pytest.mark.django_db
+
+OUTER = re.compile(r"^<(t[hd])[^>]*>(.*)</\1>$", re.DOTALL)
+
+
+def reading(cell: str) -> tuple:
+    """What a person gets from a cell: its column name, text, links and the classes inside it (its own aside)."""
+    label = re.search(r'data-label="([^"]*)"', cell).group(1)
+    inner = OUTER.match(cell.strip()).group(2)
+    text = " ".join(re.sub(r"<[^>]+>", " ", inner).split())
+    links = re.findall(r'href="([^"]*)"', inner)
+    classes = sorted({name for found in re.findall(r'class="([^"]*)"', inner) for name in found.split()})
+    return label, text, links, classes
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
+def test_every_cell_reads_as_unfolds_own(root_client, model):
+    _build(model, 3)
+    response = root_client.get(_url(model, "changelist"))
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    rows = Rows(cl, list(result_headers(cl)))
+    compared = 0
+    for result in cl.result_list:
+        ours = [reading(cell) for cell in rows.cells(result)]
+        theirs = [reading(cell) for cell in items_for_result(cl, result, None)]
+        if theirs and theirs[0][0] == "Select record" and ours[0][0] != "Select record":
+            # unfold names a first column that is no checkbox "Select record" on a phone; it keeps its header here
+            assert cl.list_display[0] != "action_checkbox"
+            theirs[0] = (ours[0][0], *theirs[0][1:])
+        assert ours == theirs
+        compared += len(ours)
+    assert compared, f"{model._meta.label}: no cell compared"
+
+
+def test_the_page_carries_the_lean_cells(root_client):
+    _build(REGISTERED[0], 3)
+    html = root_client.get(_url(REGISTERED[0], "changelist")).content.decode()
+    assert 'class="cl-cell field-' in html
+    assert "before:content-[attr(data-label)]" not in html  # unfold's per-cell utilities are not repeated
