@@ -6,9 +6,9 @@ every cell carries the same 26 utility classes. A page of 50 incidents took abou
 
 Here, per page: the headers once; each column's kind (link, label, header, plain value, checkbox) decided once;
 a label rendered once per distinct value through unfold's own template and reused; the checkbox rendered once and
-its value put in; and one short class per cell (`console.css` spells out unfold's cell styles for it, at both
-widths). The rows are handed to unfold's own `change_list_results.html`, so the table, its row actions, its
-expandable sections and its phone layout are unfold's.
+its value put in; one short class per cell (`console.css` spells out unfold's cell styles for it, at both widths);
+and the rows joined into one piece of HTML inside unfold's table (`admin/console_change_list_results.html`), with
+the classes of unfold's rows, so the table and its phone cards are unfold's.
 
 What a cell shows is Django's and unfold's: Django's `lookup_field`, unfold's `display_for_value` and
 `display_for_field`, its label template and header markup. One difference: a first column that is neither the
@@ -40,31 +40,47 @@ LINK = "text-font-important-light dark:text-font-important-dark"
 SENTINEL = "__console_row_pk__"
 
 
-def lean_rows_supported(cl) -> bool:
-    """Whether this list is drawn here: not one with editable fields or dropdown columns (unfold draws those)."""
-    if getattr(cl, "formset", None):
+# a row, as unfold's `change_list_results.html` draws one (its classes: the table and its phone cards are unfold's)
+BODY = (
+    '<tbody class="block relative lg:table-row-group{}"><tr class="data-row block border border-base-200 mb-3 '
+    'relative rounded-default lg:table-row lg:border-none lg:mb-0 lg:rounded-none dark:border-base-800">'
+)
+STRIPE = " bg-base-50 dark:bg-white/[.02]"  # every other row, as unfold's {% cycle %}
+
+
+def lean_rows_supported(cl, context) -> bool:
+    """Whether this list is drawn here: not one with editable fields, dropdown columns, sortable rows, expandable
+    sections or row action menus (unfold's template draws those)."""
+    admin = cl.model_admin
+    if getattr(cl, "formset", None) or context.get("actions_row"):
+        return False
+    if getattr(admin, "ordering_field", None) or getattr(admin, "list_sections", None):
         return False
     for name in cl.list_display:
-        attr = getattr(cl.model_admin, name, None) if isinstance(name, str) else name
+        attr = getattr(admin, name, None) if isinstance(name, str) else name
         if getattr(attr, "dropdown", False):
             return False
     return True
 
 
 def result_list(context: dict[str, Any], cl) -> dict[str, Any]:
-    """What unfold's `change_list_results.html` reads, with lean rows where the list allows them."""
-    if not lean_rows_supported(cl):
-        return unfold_list.result_list(context, cl)
+    """What `admin/console_change_list_results.html` reads: the rows as one piece where the list allows, else what
+    unfold's `change_list_results.html` reads."""
+    if not lean_rows_supported(cl, context):
+        return {**unfold_list.result_list(context, cl), "lean": False}
     headers = list(unfold_list.result_headers(cl))
     rows = Rows(cl, headers)
+    body = "".join(
+        BODY.format(STRIPE if number % 2 else "") + "".join(rows.cells(result)) + "</tr></tbody>"
+        for number, result in enumerate(cl.result_list)
+    )
     return {
+        "lean": True,
         "cl": cl,
         "result_hidden_fields": list(result_hidden_fields(cl)),
         "result_headers": headers,
         "num_sorted_fields": sum(1 for header in headers if header["sortable"] and header["sorted"]),
-        "results": [unfold_list.UnfoldResultList(result, None, rows.cells(result)) for result in cl.result_list],
-        "actions_row": context.get("actions_row"),
-        "has_add_permission": cl.model_admin.has_add_permission(context["request"]),
+        "rows": mark_safe(body),  # every cell is format_html'd, or unfold's own rendered markup
     }
 
 

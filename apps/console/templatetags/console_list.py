@@ -10,4 +10,4 @@ register = template.Library()
 
 @register.tag(name="console_result_list")
 def console_result_list(parser, token):
-    return InclusionAdminNode(parser, token, func=result_list, template_name="change_list_results.html")
+    return InclusionAdminNode(parser, token, func=result_list, template_name="console_change_list_results.html")
