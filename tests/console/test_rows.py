@@ -16,9 +16,13 @@ OUTER = re.compile(r"^<(t[hd])[^>]*>(.*)</\1>$", re.DOTALL)
 
 
 def reading(cell: str) -> tuple:
-    """What a person gets from a cell: its column name, text, links and the classes inside it (its own aside)."""
+    """What a person gets from a cell: its column name, text, links and the classes inside it (its own aside); for
+    a row's checkbox, what it sends (its classes are console.css's `.cl-box`, unfold's checkbox styles)."""
     label = re.search(r'data-label="([^"]*)"', cell).group(1)
     inner = OUTER.match(cell.strip()).group(2)
+    if 'name="_selected_action"' in inner:
+        sent = re.search(r'name="_selected_action" value="([^"]*)"', inner).group(1)
+        return label, "checkbox", sent, re.search(r'aria-label="([^"]*)"', inner).group(1), "action-select" in inner
     text = " ".join(re.sub(r"<[^>]+>", " ", inner).split())
     links = re.findall(r'href="([^"]*)"', inner)
     classes = sorted({name for found in re.findall(r'class="([^"]*)"', inner) for name in found.split()})
