@@ -86,6 +86,10 @@ PORTAL_SCOPE_MODELS = {
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # pages and API answers gzip-compressed for clients that accept it (a 50-row list: some 200 KB of HTML, 25 KB
+    # sent); Django pads each compressed body with random bytes against BREACH. The API's ETags turn weak ("W/")
+    # when compressed, which its If-Match and If-None-Match accept (apps/api/conditional.py).
+    "django.middleware.gzip.GZipMiddleware",
     # before CommonMiddleware: answers the frontend's preflight requests for /api/ (CORS_* below)
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

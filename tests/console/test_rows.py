@@ -54,3 +54,22 @@ def test_the_page_carries_the_lean_cells(root_client):
     html = root_client.get(_url(REGISTERED[0], "changelist")).content.decode()
     assert 'class="cl-cell field-' in html
     assert "before:content-[attr(data-label)]" not in html  # unfold's per-cell utilities are not repeated
+
+
+def test_a_list_is_sent_compressed_to_a_browser_that_accepts_it(root_client):
+    import gzip
+
+    _build(REGISTERED[0], 20)
+    url = _url(REGISTERED[0], "changelist")
+    plain = root_client.get(url)
+    packed = root_client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    page = gzip.decompress(packed.content)
+    assert len(packed.content) < len(page) / 4
+
+    # the same page (its CSRF token aside, which every answer masks anew)
+    def unmasked(html: bytes) -> str:
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html.decode())
+
+    assert unmasked(page) == unmasked(plain.content)
