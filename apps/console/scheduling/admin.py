@@ -150,7 +150,7 @@ class ShiftAdmin(
     list_filter = (
         ("status", ChoicesDropdownFilter),
         ("facility__location", ScopedRelatedDropdownFilter),
-        ("facility", ScopedRelatedDropdownFilter),
+        ("facility", ScopedAutocompleteSelectFilter),
         ("user", ScopedAutocompleteSelectFilter),
         ("starts_at", LocalRangeDateTimeFilter),
     )
@@ -221,7 +221,7 @@ class ScheduledEventAdmin(
         ("status", ChoicesDropdownFilter),
         ("kind", ChoicesDropdownFilter),
         ("facility__location", ScopedRelatedDropdownFilter),
-        ("facility", ScopedRelatedDropdownFilter),
+        ("facility", ScopedAutocompleteSelectFilter),
         ("crew", ScopedAutocompleteSelectFilter),
         ("starts_at", LocalRangeDateTimeFilter),
     )

@@ -6,8 +6,10 @@ entries; rejected ones do not count), computed in SQL. The status is read-only o
 its only way), a reviewed entry shows what was reviewed read-only, and only administrators delete.
 """
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
-from django.db.models import IntegerField, OuterRef, Subquery, Sum
+from django.db.models import DateField, ExpressionWrapper, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
@@ -55,10 +57,14 @@ ACTIVITY_COLOURS = {
 
 
 def week_minutes() -> Subquery:
-    """The person's minutes (rejected entries aside) in the Monday–Sunday week of the row's work date."""
+    """The person's minutes (rejected entries aside) in the Monday–Sunday week of the row's work date: a range of
+    dates on the (user, work date) index, read for the page's rows only."""
     same_week = (
-        TimeEntry.objects.annotate(week=TruncWeek("work_date"))
-        .filter(user=OuterRef("user"), week=OuterRef("entry_week"))
+        TimeEntry.objects.filter(
+            user=OuterRef("user"),
+            work_date__gte=OuterRef("entry_week"),
+            work_date__lt=ExpressionWrapper(OuterRef("entry_week") + timedelta(days=7), output_field=DateField()),
+        )
         .exclude(status=TimeEntryStatus.REJECTED)
         .order_by()
         .values("user")
