@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # after authentication: every write of the request names request.user and shares one request id
     "apps.audit.middleware.ChangeContextMiddleware",
+    # after authentication: a console request reads its user's scope once, and scoped queries name rows by id
+    "apps.console.scope.ScopeOncePerRequestMiddleware",
     # after authentication: console pages read in the signed-in person's zone (their home location's)
     "apps.console.localtime.ViewerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -16,7 +16,23 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.contrib.filters.forms import AutocompleteDropdownForm
 
-from apps.core.scope import selector_for
+from apps.core.scope import prime_scope, selector_for
+
+
+class ScopeOncePerRequestMiddleware:
+    """A console request reads its user's roles and covered locations once, on first use, and its scoped queries
+    name rows by id (apps.core.scope.prime_scope). After AuthenticationMiddleware. The API does the same as it
+    authenticates (apps.api.permissions)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                prime_scope(user)
+        return self.get_response(request)
 
 
 def related_choices(*, model, request, ordering=None):

@@ -70,6 +70,8 @@ class TimeEntry(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "work_date"], name="timeentry_status_date_idx"),
             models.Index(fields=["user", "work_date"], name="timeentry_user_date_idx"),
+            # the list's order (newest day first): walked from the newest, not sorted whole (apps/console/timesheets)
+            models.Index(fields=["work_date"], name="timeentry_date_idx"),
         ]
 
     def __str__(self) -> str:
