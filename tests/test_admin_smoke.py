@@ -163,10 +163,12 @@ def test_changelist_queries_do_not_grow_with_rows(superuser_client, model):
     with CaptureQueriesContext(connection) as ten_rows:
         assert superuser_client.get(url).status_code == 200
 
-    for n in range(10, 100):
+    # four times the rows, on the same one page (a second page adds one query, the page's ids, once:
+    # tests/console/test_paging.py)
+    for n in range(10, 40):
         ROW_BUILDERS[model](n)
-    with CaptureQueriesContext(connection) as hundred_rows:
+    with CaptureQueriesContext(connection) as forty_rows:
         response = superuser_client.get(url)
         assert response.status_code == 200
 
-    assert len(hundred_rows) <= len(ten_rows), "\n".join(q["sql"] for q in hundred_rows.captured_queries)
+    assert len(forty_rows) <= len(ten_rows), "\n".join(q["sql"] for q in forty_rows.captured_queries)

@@ -13,6 +13,7 @@ from apps.console.dataio.exports import StreamingExportMixin
 from apps.console.dataio.imports import ImportFlowMixin
 from apps.console.history import HistoryAdminMixin
 from apps.console.localtime import LocalTimeAdminMixin
+from apps.console.paging import IdsFirstPaginator
 from apps.console.scope import ScopedAdminMixin
 
 
@@ -31,6 +32,7 @@ class PortalModelAdmin(
 
     - scope: every list, page, choice and filter starts from the model's selector (apps/console/scope);
     - local time: a change form reads and takes times in the zone of the row's location (apps/console/localtime);
+    - pages: a list's page is sorted on the table alone, then its rows read with their joins (apps/console/paging);
 
     - history: the "History" button on every object, with field-level changes and revert;
     - guardian: per-object permission pages, switched on per admin with `object_permissions = True`
@@ -47,6 +49,7 @@ class PortalModelAdmin(
     export_form_class_selectable = SelectableFieldsExportForm
 
     list_per_page = 50
+    paginator = IdsFirstPaginator  # a page's ids from the table alone, then its 50 rows with their joins
     list_filter_submit = True
     list_fullwidth = False
     show_full_result_count = False

@@ -66,15 +66,15 @@ def test_scoped_changelist_queries_do_not_grow_with_rows(client, model, role):
     client.get(url)  # warm caches (content types, sessions)
     with CaptureQueriesContext(connection) as ten_rows:
         ten = client.get(url)
-    for n in range(10, 40):
+    for n in range(10, 35):  # still one page, with the reference data's rows (a second page adds one query, once)
         ROW_BUILDERS[model](n)
     for location in Location.objects.all():  # locations the builders just made are covered too
         assign_perm("facilities.cover_location", Group.objects.get(name=role), location)
 
-    with CaptureQueriesContext(connection) as forty_rows:
-        forty = client.get(url)
+    with CaptureQueriesContext(connection) as more_rows:
+        more = client.get(url)
 
-    assert ten.status_code == forty.status_code == 200
+    assert ten.status_code == more.status_code == 200
     if model not in OWN_ROWS_ONLY:
-        assert len(forty.context["cl"].result_list) > len(ten.context["cl"].result_list)
-    assert len(forty_rows) <= len(ten_rows), "\n".join(q["sql"] for q in forty_rows.captured_queries)
+        assert len(more.context["cl"].result_list) > len(ten.context["cl"].result_list)
+    assert len(more_rows) <= len(ten_rows), "\n".join(q["sql"] for q in more_rows.captured_queries)
