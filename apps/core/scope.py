@@ -33,6 +33,8 @@ from .actors import is_system
 from .roles import Role
 
 COVER_PERMISSION = "cover_location"
+# ids named one by one in a scoped query up to this many; beyond, the subquery that finds them
+LITERAL_IDS_MAX = 200
 
 Selector = Callable[..., QuerySet]
 _selectors: dict[type[models.Model], Selector] = {}
@@ -286,11 +288,15 @@ def _location_condition(model: type[models.Model], path: str, user) -> Q | None:
     if not rest:
         return Q(**{f"{first}__in": covered})
     related = model._meta.get_field(first).related_model
+    rows = related._default_manager.filter(**{f"{rest}__in": covered}).order_by()
     key = ("location", related, rest)
     memo = _memo(user)
     if key not in memo:
-        rows = related._default_manager.filter(**{f"{rest}__in": covered}).order_by()
-        memo[key] = tuple(rows.values_list("pk", flat=True))
+        memo[key] = tuple(rows.values_list("pk", flat=True)[: LITERAL_IDS_MAX + 1])
+    if len(memo[key]) > LITERAL_IDS_MAX:
+        # most of the table (an auditor's every facility): a subquery, which PostgreSQL hashes once; a list this
+        # long, each id sent as the smallest integer type, is compared one by one on every row
+        return Q(**{f"{first}__in": rows.values("pk")})
     return Q(**{f"{first}__in": memo[key]}) if memo[key] else None
 
 
