@@ -118,6 +118,7 @@ def grow(dsn: str, incidents: int) -> None:
         steps = list(_grow_steps(db, need=need, rounds=math.ceil(need / present)))
         db.commit()
     with psycopg.connect(dsn, autocommit=True) as db:
+        name = db.info.dbname
         analysed = time.perf_counter()
         db.execute("ANALYZE")
         steps.append(("ANALYZE", time.perf_counter() - analysed, None))
@@ -131,13 +132,13 @@ def grow(dsn: str, incidents: int) -> None:
             )
         }
     print(
-        f"{db.info.dbname}: grown by {need:,} incidents in {time.perf_counter() - started:.0f} s ("
+        f"{name}: grown by {need:,} incidents in {time.perf_counter() - started:.0f} s ("
         + ", ".join(
             f"{step} {seconds:.0f} s" + (f" for {rows:,} rows" if rows else "") for step, seconds, rows in steps
         )
         + ")"
     )
-    print(f"{db.info.dbname}: " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
+    print(f"{name}: " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
 
 
 def _grow_steps(db, *, need: int, rounds: int):
