@@ -174,7 +174,11 @@ async def _one_connection(port, request: bytes, until: float, record_from: float
             started = time.perf_counter()
             writer.write(request)
             await writer.drain()
-            head = await reader.readuntil(b"\r\n\r\n")
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                found["errors"].append("connection closed")  # e.g. gunicorn's worker timeout
+                return
             status = int(head.split(b" ", 2)[1])
             length = 0
             for line in head.split(b"\r\n")[1:]:
