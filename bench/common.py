@@ -185,6 +185,8 @@ async def _one_connection(port, request: bytes, until: float, record_from: float
                 name, _, value = line.partition(b":")
                 if name.strip().lower() == b"content-length":
                     length = int(value.strip())
+                elif name.strip().lower() == b"content-encoding":
+                    found["encoding"] = value.strip().decode()
             body = await reader.readexactly(length)
             finished = time.perf_counter()
             if status != 200:
@@ -197,7 +199,7 @@ async def _one_connection(port, request: bytes, until: float, record_from: float
 
 
 async def _drive(port: int, request: bytes, connections: int, seconds: float, warm_up: float) -> dict:
-    found = {"latencies": [], "errors": [], "bytes": 0}
+    found = {"latencies": [], "errors": [], "bytes": 0, "encoding": "identity"}
     record_from = time.perf_counter() + warm_up
     until = record_from + seconds
     await asyncio.gather(*(_one_connection(port, request, until, record_from, found) for _ in range(connections)))
@@ -216,7 +218,8 @@ def drive(
     compressed: bool = False,
 ) -> dict:
     """`path` requested over `connections` keep-alive connections for `seconds` after `warm_up` seconds:
-    req/s, median and p95 ms, requests, and the bytes of one answer as sent (gzip when `compressed`)."""
+    req/s, median and p95 ms, requests, and the bytes of one answer as sent (gzip when `compressed`) with its
+    Content-Encoding ("identity" when none)."""
     headers = f"Accept: {accept}\r\n" + ("Accept-Encoding: gzip\r\n" if compressed else "")
     request = (
         f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}Cookie: {cookie}\r\nConnection: keep-alive\r\n\r\n"
@@ -233,4 +236,5 @@ def drive(
         "p95": percentile(latencies, 0.95) * 1000,
         "requests": len(latencies),
         "bytes": found["bytes"],
+        "encoding": found["encoding"],
     }
