@@ -20,6 +20,7 @@ from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.text import capfirst
 from unfold.contrib.filters.admin import RangeDateFilter, RangeDateTimeFilter
+from unfold.contrib.filters.forms import RangeDateTimeForm
 from unfold.utils import parse_date_str, parse_datetime_str
 
 from apps.core.saving import instance_validate
@@ -146,12 +147,26 @@ def adopt(obj: models.Model, saved: models.Model | None) -> None:
 # --- range filters in local time ----------------------------------------------------------------------
 
 
+class LeanRangeDateTimeForm(RangeDateTimeForm):
+    """unfold's date-time range form, each input's classes written once: unfold's date and time widgets add their
+    input classes to those the form already gives them (some 550 bytes twice on each of the four inputs)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            for widget in getattr(field.widget, "widgets", [field.widget]):
+                if "class" in widget.attrs:
+                    widget.attrs["class"] = " ".join(dict.fromkeys(widget.attrs["class"].split()))
+
+
 class LocalRangeDateTimeFilter(RangeDateTimeFilter):
     """unfold's date-time range, reading what was typed as the reader's local time (unfold compares naive ones).
 
     A bound typed in an hour a clock change repeats takes the reading that keeps the range widest (the first
     for "from", the second for "to"): a filter narrows a list, it writes nothing, so it need not refuse.
     """
+
+    form_class = LeanRangeDateTimeForm
 
     def queryset(self, request, queryset):
         bounds = {}

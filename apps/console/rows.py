@@ -19,6 +19,7 @@ or a list with editable fields, go through unfold's own path.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Hashable
 from typing import Any
 
 from django.contrib.admin.templatetags.admin_list import _coerce_field_name, result_hidden_fields
@@ -31,19 +32,36 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from unfold.templatetags import unfold_list
-from unfold.utils import display_for_field, display_for_label, display_for_value
+from unfold.utils import display_for_field, display_for_value
 
 CELL = "cl-cell"  # console.css: unfold's ROW_CLASSES
 CHECK_CELL = "action-checkbox cl-check"  # console.css: unfold's CHECKBOX_CLASSES (its script finds .action-checkbox)
-LINK = "text-font-important-light dark:text-font-important-dark"
+LABEL_TYPES = ("info", "danger", "warning", "success", "primary")  # unfold's label colours; any other is grey
 
+# each short class console.css spells out, and the utility classes unfold writes in its place (the lean rows' test
+# reads every cell back through this table and compares it with unfold's own)
+UNFOLD_CLASSES = {
+    "cl-row": "block border border-base-200 mb-3 relative rounded-default lg:table-row lg:border-none lg:mb-0 "
+    "lg:rounded-none dark:border-base-800",
+    "cl-body": "block relative lg:table-row-group",
+    "cl-stripe": "bg-base-50 dark:bg-white/[.02]",
+    "cl-link": "text-font-important-light dark:text-font-important-dark",
+    "cl-hd": "flex gap-4 items-center",
+    "cl-hd-text": "flex flex-col text-right lg:text-left",
+    "cl-hd-main": "block font-normal",
+    "cl-hd-sub": "text-base-500",
+    "cl-label": "inline-block font-semibold rounded-default text-[11px] uppercase whitespace-nowrap h-6 leading-6 px-2",
+    "cl-label-grey": "bg-base-500/8 text-base-700 dark:bg-base-500/20 dark:text-base-200",
+    "cl-label-info": "bg-blue-100 text-blue-700 dark:bg-blue-500/20 dark:text-blue-400",
+    "cl-label-danger": "bg-red-100 text-red-700 dark:bg-red-500/20 dark:text-red-400",
+    "cl-label-warning": "bg-orange-100 text-orange-700 dark:bg-orange-500/20 dark:text-orange-400",
+    "cl-label-success": "bg-green-100 text-green-700 dark:bg-green-500/20 dark:text-green-400",
+    "cl-label-primary": "bg-primary-100 text-primary-700 dark:bg-primary-500/20 dark:text-primary-400",
+}
 
-# a row, as unfold's `change_list_results.html` draws one (its classes: the table and its phone cards are unfold's)
-BODY = (
-    '<tbody class="block relative lg:table-row-group{}"><tr class="data-row block border border-base-200 mb-3 '
-    'relative rounded-default lg:table-row lg:border-none lg:mb-0 lg:rounded-none dark:border-base-800">'
-)
-STRIPE = " bg-base-50 dark:bg-white/[.02]"  # every other row, as unfold's {% cycle %}
+# a row, as unfold's `change_list_results.html` draws one: its table and its phone cards are unfold's
+BODY = '<tbody class="cl-body{}"><tr class="data-row cl-row">'
+STRIPE = " cl-stripe"  # every other row, as unfold's {% cycle %}
 
 
 def lean_rows_supported(cl, context) -> bool:
@@ -157,16 +175,16 @@ class Rows:
         return display_for_field(value, field, empty), nowrap
 
     def _label(self, name, value, empty, label) -> SafeString:
-        """unfold's label for `value`, rendered once per distinct value on the page."""
+        """unfold's label for `value` (`unfold/helpers/display_label.html`), with console.css's short classes;
+        rendered once per distinct value on the page."""
         try:
             key = (name, value if not isinstance(value, list) else tuple(value))
             hash(key)
         except TypeError:
-            return display_for_label(value, empty, label)
+            return label_html(value, label)
         shown = self.label_memo.get(key)
         if shown is None:
-            # unfold's template leaves some 150 bytes of blank lines in each label: one space does
-            shown = self.label_memo[key] = mark_safe(" ".join(display_for_label(value, empty, label).split()))
+            shown = self.label_memo[key] = label_html(value, label)
         return shown
 
     @staticmethod
@@ -180,7 +198,7 @@ class Rows:
         if picture:
             return unfold_list.display_for_header(value, empty)
         badge = (
-            format_html(
+            format_html(  # unfold's initials badge, kept as it is (few lists show one)
                 '<span class="bg-white border border-base-200 flex font-medium h-8 justify-center items-center '
                 'rounded-full text-xs uppercase w-8 dark:bg-base-900 dark:border-base-700">{}</span>',
                 initials,
@@ -188,11 +206,10 @@ class Rows:
             if initials
             else ""
         )
-        title = format_html('<strong class="block font-normal">{}</strong>', title) if title else ""
-        line = format_html('<p class="text-base-500">{}</p>', line) if line else ""
+        title = format_html('<strong class="cl-hd-main">{}</strong>', title) if title else ""
+        line = format_html('<p class="cl-hd-sub">{}</p>', line) if line else ""
         return format_html(
-            '<span class="flex gap-4 items-center">{}<span class="flex flex-col text-right lg:text-left">{}{}</span>'
-            "</span>",
+            '<span class="cl-hd">{}<span class="cl-hd-text">{}{}</span></span>',
             badge,
             title,
             line,
@@ -208,4 +225,23 @@ class Rows:
         popup = ""
         if cl.is_popup:
             popup = format_html(' data-popup-opener="{}"', result.serializable_value(self.pk_attname))
-        return format_html('<a href="{}" class="{}"{}>{}</a>', url, LINK, popup, shown)
+        return format_html('<a href="{}" class="cl-link"{}>{}</a>', url, popup, shown)
+
+
+def label_html(value, label) -> SafeString:
+    """unfold's `display_for_label` (the colour from the `label` mapping, a (key, text) pair or a list of them),
+    drawn with console.css's classes."""
+    kind = None
+    if isinstance(label, dict):
+        if isinstance(value, tuple):
+            try:
+                kind, value = label[value[0]], value[1]
+            except KeyError:
+                value = value[0]
+        elif isinstance(value, Hashable) and value in label:
+            kind = label[value]
+    if not value:
+        return mark_safe("-")
+    colour = f"cl-label-{kind}" if kind in LABEL_TYPES else "cl-label-grey"
+    items = value if isinstance(value, tuple | list) else [value]
+    return mark_safe(" ".join(format_html('<span class="cl-label {}">{}</span>', colour, item) for item in items))

@@ -170,6 +170,16 @@ class ScopedAutocompleteDropdownForm(AutocompleteDropdownForm):
 
 
 class ScopedAutocompleteSelectFilter(AutocompleteSelectFilter):
-    """unfold's autocomplete filter (its search already goes through the related admin's scoped queryset)."""
+    """unfold's autocomplete filter (its search already goes through the related admin's scoped queryset): no
+    query for its choices, which come as one types. Shown to those who may search the related rows only (the
+    search answers others 403)."""
 
     form_class = ScopedAutocompleteDropdownForm
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        related_admin = model_admin.admin_site._registry.get(field.remote_field.model)
+        self.searchable = related_admin is not None and related_admin.has_view_permission(request)
+
+    def has_output(self) -> bool:
+        return self.searchable

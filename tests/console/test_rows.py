@@ -7,7 +7,7 @@ import re
 import pytest
 from unfold.templatetags.unfold_list import items_for_result, result_headers
 
-from apps.console.rows import Rows
+from apps.console.rows import UNFOLD_CLASSES, Rows
 from tests.test_admin_smoke import REGISTERED, _build, _url
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,15 @@ def reading(cell: str) -> tuple:
         return label, "checkbox", sent, re.search(r'aria-label="([^"]*)"', inner).group(1), "action-select" in inner
     text = " ".join(re.sub(r"<[^>]+>", " ", inner).split())
     links = re.findall(r'href="([^"]*)"', inner)
-    classes = sorted({name for found in re.findall(r'class="([^"]*)"', inner) for name in found.split()})
+    # console.css's short classes read as the utility classes unfold writes in their place
+    classes = sorted(
+        {
+            name
+            for found in re.findall(r'class="([^"]*)"', inner)
+            for short in found.split()
+            for name in UNFOLD_CLASSES.get(short, short).split()
+        }
+    )
     return label, text, links, classes
 
 
@@ -54,6 +62,7 @@ def test_the_page_carries_the_lean_cells(root_client):
     html = root_client.get(_url(REGISTERED[0], "changelist")).content.decode()
     assert 'class="cl-cell field-' in html
     assert "before:content-[attr(data-label)]" not in html  # unfold's per-cell utilities are not repeated
+    assert '<tr class="data-row cl-row">' in html and "lg:table-row lg:border-none" not in html
 
 
 def test_a_list_is_sent_compressed_to_a_browser_that_accepts_it(root_client):

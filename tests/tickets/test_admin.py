@@ -134,17 +134,32 @@ def test_a_supervisor_lists_the_tickets_of_the_locations_they_cover(client, root
     salford = LocationFactory(code="SAL", name="Salford Quays")
     elsewhere = FacilityFactory(code="SAL-STU1", name="Studio S", location=salford)
     in_salford = IncidentTicketFactory(title="Talkback down", incident_type=outage, facility=elsewhere)
-    assert "Salford Quays" in page(root_client.get(INCIDENTS))  # the location filter lists it for administrators
+    assert 'name="facility__location__id__exact"' in page(root_client.get(INCIDENTS))  # the location filter
+    assert "Salford Quays" in location_choices(root_client)  # offers it to administrators as they type
+    client.force_login(supervisor)  # covers London HQ, where both incidents of the fixture are
     supervisor.user_permissions.add(Permission.objects.get(codename="view_incidentticket"))
-    cover(supervisor, LocationFactory(code="LEEDS", name="Leeds"))  # a filter with one choice is not shown
-    client.force_login(supervisor)  # covers London HQ, where both incidents of the fixture are, and Leeds
+    assert 'name="facility__location__id__exact"' not in page(client.get(INCIDENTS))  # may not search locations
+    supervisor.user_permissions.add(Permission.objects.get(codename="view_location"))  # as the role may
+    cover(supervisor, LocationFactory(code="LEEDS", name="Leeds"))
 
     html = page(client.get(INCIDENTS))
+    assert 'name="facility__location__id__exact"' in html
     assert "Transmitter off air" in html and "Studio clock drifting" in html
     assert "Talkback down" not in html
-    assert "Leeds" in html and "Salford Quays" not in html  # nor among the location filter's choices
+    assert "Salford Quays" not in html
+    choices = location_choices(client)
+    assert "Leeds" in choices and "Salford Quays" not in choices  # nor among the location filter's choices
     assert client.get(change_url(incidents["drift"])).status_code == 200
     assert client.get(change_url(in_salford)).status_code == 404
+
+
+def location_choices(client) -> str:
+    """What the incident list's location filter offers (an autocomplete: the locations come as one types)."""
+    answer = client.get(
+        "/admin/autocomplete/", {"app_label": "facilities", "model_name": "facility", "field_name": "location"}
+    )
+    assert answer.status_code == 200
+    return " ".join(row["text"] for row in answer.json()["results"])
 
 
 # --- adding an incident -----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from apps.accounts.selectors import groups_visible_to, users_visible_to
 from apps.accounts.services import calendar_feed_issue, calendar_feed_revoke, user_create, user_update
 from apps.console.base import PortalModelAdmin
 from apps.console.facilities.grants import GroupLocationScopeInline, UserLocationScopeInline
-from apps.console.scope import ScopedAdminMixin, ScopedRelatedDropdownFilter
+from apps.console.scope import ScopedAdminMixin, ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
 from apps.scheduling.calendar_feed import calendar_url
 
 
@@ -64,7 +64,7 @@ class UserAdmin(DjangoUserAdmin, PortalModelAdmin):
     list_display_links = ("display_name", "employee_id")
     list_filter = (
         ("groups", ScopedRelatedDropdownFilter),
-        ("home_location", ScopedRelatedDropdownFilter),
+        ("home_location", ScopedAutocompleteSelectFilter),
         DepartmentFilter,
         ("is_active", BooleanRadioFilter),
         ("is_staff", BooleanRadioFilter),

@@ -10,7 +10,7 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import display
 
 from apps.console.base import PortalModelAdmin
-from apps.console.scope import ScopedFieldsMixin, ScopedRelatedDropdownFilter
+from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedFieldsMixin
 from apps.facilities.choices import FacilityStatus
 from apps.facilities.models import Facility, Location
 from apps.facilities.resources import FacilityResource, LocationResource
@@ -101,7 +101,7 @@ class FacilityAdmin(PortalModelAdmin):
     list_filter = (
         ("kind", ChoicesDropdownFilter),
         ("status", ChoicesDropdownFilter),
-        ("location", ScopedRelatedDropdownFilter),
+        ("location", ScopedAutocompleteSelectFilter),
         ("on_air_critical", BooleanRadioFilter),
     )
     list_select_related = ("location",)

@@ -31,7 +31,7 @@ from apps.console.scheduling.actions import EventActionsMixin, ShiftActionsMixin
 from apps.console.scheduling.deletes import AdministratorDeletesMixin
 from apps.console.scheduling.shift_form import RosterShiftFormMixin
 from apps.console.scheduling.time_off_actions import TimeOffActionsMixin, overlapping_shift_lines
-from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
+from apps.console.scope import ScopedAutocompleteSelectFilter
 from apps.scheduling.choices import EventStatus, ShiftStatus, TimeOffStatus
 from apps.scheduling.models import ScheduledEvent, Shift, TimeOffRequest
 from apps.scheduling.resources import ScheduledEventResource, ShiftResource, TimeOffRequestResource
@@ -149,7 +149,7 @@ class ShiftAdmin(
     list_select_related = ("user", "facility__location")
     list_filter = (
         ("status", ChoicesDropdownFilter),
-        ("facility__location", ScopedRelatedDropdownFilter),
+        ("facility__location", ScopedAutocompleteSelectFilter),
         ("facility", ScopedAutocompleteSelectFilter),
         ("user", ScopedAutocompleteSelectFilter),
         ("starts_at", LocalRangeDateTimeFilter),
@@ -220,7 +220,7 @@ class ScheduledEventAdmin(
     list_filter = (
         ("status", ChoicesDropdownFilter),
         ("kind", ChoicesDropdownFilter),
-        ("facility__location", ScopedRelatedDropdownFilter),
+        ("facility__location", ScopedAutocompleteSelectFilter),
         ("facility", ScopedAutocompleteSelectFilter),
         ("crew", ScopedAutocompleteSelectFilter),
         ("starts_at", LocalRangeDateTimeFilter),
@@ -277,7 +277,7 @@ class TimeOffRequestAdmin(AdministratorDeletesMixin, TimeOffActionsMixin, Servic
         waiting_for_me_filter(time_off_awaiting_review_q),
         ("status", ChoicesDropdownFilter),
         ("kind", ChoicesDropdownFilter),
-        ("user__home_location", ScopedRelatedDropdownFilter),
+        ("user__home_location", ScopedAutocompleteSelectFilter),
         ("user", ScopedAutocompleteSelectFilter),
         ("starts_on", RangeDateFilter),
     )

@@ -12,7 +12,7 @@ from unfold.decorators import display
 from apps.console.base import PortalModelAdmin
 from apps.console.forms import ServiceAdminMixin
 from apps.console.history import DELETED
-from apps.console.scope import ScopedRelatedDropdownFilter
+from apps.console.scope import ScopedAutocompleteSelectFilter
 from apps.scheduling.coverage import (
     COVERAGE_FIELDS,
     coverage_requirement_check,
@@ -27,7 +27,7 @@ from apps.scheduling.models import CoverageRequirement
 class CoverageRequirementAdmin(ServiceAdminMixin, PortalModelAdmin):
     list_display = ("facility_column", "position", "people")
     list_select_related = ("facility__location",)
-    list_filter = (("facility__location", ScopedRelatedDropdownFilter),)
+    list_filter = (("facility__location", ScopedAutocompleteSelectFilter),)
     search_fields = ("facility__code", "facility__name", "position")
     autocomplete_fields = ("facility",)
     ordering = ("facility__code", "position")

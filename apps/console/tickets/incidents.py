@@ -101,7 +101,7 @@ class IncidentTicketAdmin(IncidentActionsMixin, IncidentQueuesMixin, TicketAdmin
         ("severity", ChoicesDropdownFilter),
         IncidentSlaFilter,
         ("incident_type", ScopedRelatedDropdownFilter),
-        ("facility__location", ScopedRelatedDropdownFilter),
+        ("facility__location", ScopedAutocompleteSelectFilter),
         ("facility", ScopedAutocompleteSelectFilter),
         ("assignee", ScopedAutocompleteSelectFilter),
         ("occurred_at", LocalRangeDateTimeFilter),

@@ -15,7 +15,7 @@ from unfold.decorators import display
 
 from apps.console.forms import LocalRangeDateTimeFilter
 from apps.console.localtime import local_column
-from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
+from apps.console.scope import ScopedAutocompleteSelectFilter
 from apps.tickets.choices import ServiceStatus
 from apps.tickets.models import ServiceTicket
 from apps.tickets.resources import ServiceTicketResource
@@ -71,7 +71,7 @@ class ServiceTicketAdmin(ServiceTicketActionsMixin, TicketAdmin):
         ("priority", ChoicesDropdownFilter),
         ("category", ChoicesDropdownFilter),
         ServiceOverdueFilter,
-        ("facility__location", ScopedRelatedDropdownFilter),
+        ("facility__location", ScopedAutocompleteSelectFilter),
         ("facility", ScopedAutocompleteSelectFilter),
         ("assignee", ScopedAutocompleteSelectFilter),
         ("due_on", RangeDateFilter),

@@ -23,7 +23,7 @@ from apps.console.forms import ServiceAdminMixin
 from apps.console.review import waiting_for_me_filter
 from apps.console.scheduling.admin import local_day_time
 from apps.console.scheduling.deletes import AdministratorDeletesMixin
-from apps.console.scope import ScopedAutocompleteSelectFilter, ScopedRelatedDropdownFilter
+from apps.console.scope import ScopedAutocompleteSelectFilter
 from apps.core.batch import for_each
 from apps.scheduling.services import person_name
 from apps.timesheets.choices import Activity, TimeEntryStatus
@@ -93,7 +93,7 @@ class TimeEntryAdmin(AdministratorDeletesMixin, ServiceAdminMixin, PortalModelAd
         waiting_for_me_filter(time_entries_awaiting_review_q),
         ("status", ChoicesDropdownFilter),
         ("activity", ChoicesDropdownFilter),
-        ("user__home_location", ScopedRelatedDropdownFilter),
+        ("user__home_location", ScopedAutocompleteSelectFilter),
         ("user", ScopedAutocompleteSelectFilter),
         ("work_date", RangeDateFilter),
     )
