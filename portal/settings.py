@@ -152,6 +152,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# sessions are read from the cache (Redis, or the process's memory without it) and written through to the database,
+# which keeps them across restarts: no session query on a request whose session is cached
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
@@ -197,7 +200,7 @@ SHIFT_WEEKLY_HOURS_WARNING = env.float("SHIFT_WEEKLY_HOURS_WARNING", default=48)
 # --- Auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "apps.core.auth.PortalModelBackend",  # Django's ModelBackend, a person's permissions read in one query
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No anonymous user row: nothing in the portal is granted to anonymous visitors.

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models import ProtectedError
 
 
@@ -55,16 +55,33 @@ def instance_save(
     instance._history_user = by
     if reason:
         instance._change_reason = reason
-    try:
-        with transaction.atomic():
-            instance.save(update_fields=update_fields)
-    except IntegrityError as exc:
-        constraint = violated_constraint(instance, exc)
-        if constraint is None:
-            raise
-        raise ValidationError(
-            constraint.get_violation_error_message(), code=constraint.violation_error_code or constraint.name
-        ) from exc
+    adding, pk = instance._state.adding, instance.pk
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            with transaction.atomic():
+                instance.save(update_fields=update_fields)
+            return
+        except IntegrityError as exc:
+            constraint = violated_constraint(instance, exc)
+            if constraint is None:
+                raise
+            raise ValidationError(
+                constraint.get_violation_error_message(), code=constraint.violation_error_code or constraint.name
+            ) from exc
+        except OperationalError as exc:
+            # Two saves checking an exclusion constraint against each other's new row wait for each other, and
+            # PostgreSQL ends one of them with a deadlock. Only its savepoint is rolled back: saved again, the row
+            # waits for the other's commit and then meets the constraint (its message above), or goes in.
+            if not _deadlocked(exc) or attempt == DEADLOCK_RETRIES:
+                raise
+            instance._state.adding, instance.pk = adding, pk  # what the rolled-back save set is gone with it
+
+
+DEADLOCK_RETRIES = 2
+
+
+def _deadlocked(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
 
 
 def instance_delete(*, instance: models.Model, by, reason: str | None = None) -> None:

@@ -252,18 +252,26 @@ def _scoped_by_ids(queryset: QuerySet, *, user, location, own, shared) -> QueryS
     people based there, the row among those shared with the user), so each can walk an index of the table and
     PostgreSQL estimates each from that column's statistics. Where the share is small it reads those rows
     (a bitmap of the indexes) whatever the table's size; where it is most of the table it scans it once.
-    The ids are read once per request (kept on the user object, as the covered locations are)."""
+    The ids a model needs are read in one query, once per request (kept on the user object, as the covered
+    locations are)."""
+    hop = _location_hop(queryset.model, location, user)
+    _read_ids_once(user, hop, shared)
+    memo = _memo(user)
     conditions = []
-    if location is not None:
-        condition = _location_condition(queryset.model, location, user)
-        if condition is not None:
-            conditions.append(condition)
+    if location is not None and user._portal_covered_location_ids:
+        if hop is None:
+            field = "pk" if location == "pk" else location
+            conditions.append(Q(**{f"{field}__in": user._portal_covered_location_ids}))
+        elif len(memo[hop.key]) > LITERAL_IDS_MAX:
+            # most of the table (an auditor's every facility): a subquery, which PostgreSQL hashes once; a list this
+            # long, each id sent as the smallest integer type, is compared one by one on every row
+            conditions.append(Q(**{f"{hop.first}__in": hop.rows.values("pk")}))
+        elif memo[hop.key]:
+            conditions.append(Q(**{f"{hop.first}__in": memo[hop.key]}))
     if own is not None:
         conditions.append(own(user))
-    if shared is not None:
-        ids = _shared_ids(user, *shared)
-        if ids:
-            conditions.append(Q(pk__in=ids))
+    if shared is not None and memo[("shared", shared[0])]:
+        conditions.append(Q(pk__in=memo[("shared", shared[0])]))
     if not conditions:
         return queryset.none()
     return queryset.filter(reduce(operator.or_, conditions))
@@ -276,40 +284,53 @@ def _memo(user) -> dict:
     return memo
 
 
-def _location_condition(model: type[models.Model], path: str, user) -> Q | None:
-    """The rows at the covered locations, as a condition on the model's first link of `path` (its own column):
-    "pk" (a Location), "location" (a link to one), "facility__location" (the facilities there), ..."""
-    covered = user._portal_covered_location_ids
-    if not covered:
+class _Hop:
+    """The first link of a location path that does not name the location itself ("facility" of
+    "facility__location"): the model's rows are in scope by that column, among the related rows at the covered
+    locations."""
+
+    def __init__(self, model: type[models.Model], path: str, covered: tuple):
+        self.first, _, rest = path.partition("__")
+        related = model._meta.get_field(self.first).related_model
+        self.rows = related._default_manager.filter(**{f"{rest}__in": covered}).order_by()
+        self.key = ("location", related, rest)
+
+
+def _location_hop(model: type[models.Model], path: str | None, user) -> _Hop | None:
+    if path is None or path == "pk" or "__" not in path or not user._portal_covered_location_ids:
         return None
-    if path == "pk":
-        return Q(pk__in=covered)
-    first, _, rest = path.partition("__")
-    if not rest:
-        return Q(**{f"{first}__in": covered})
-    related = model._meta.get_field(first).related_model
-    rows = related._default_manager.filter(**{f"{rest}__in": covered}).order_by()
-    key = ("location", related, rest)
-    memo = _memo(user)
-    if key not in memo:
-        memo[key] = tuple(rows.values_list("pk", flat=True)[: LITERAL_IDS_MAX + 1])
-    if len(memo[key]) > LITERAL_IDS_MAX:
-        # most of the table (an auditor's every facility): a subquery, which PostgreSQL hashes once; a list this
-        # long, each id sent as the smallest integer type, is compared one by one on every row
-        return Q(**{f"{first}__in": rows.values("pk")})
-    return Q(**{f"{first}__in": memo[key]}) if memo[key] else None
+    return _Hop(model, path, user._portal_covered_location_ids)
 
 
-def _shared_ids(user, shared: type[models.Model], group_shared: type[models.Model] | None) -> tuple:
-    """The ids of the objects shared with `user` or one of their groups one by one (one query, once a request)."""
-    key = ("shared", shared)
+def _read_ids_once(user, hop: _Hop | None, shared) -> None:
+    """Read, in one query, the ids this request has not read yet: the related rows at the covered locations (up to
+    one more than LITERAL_IDS_MAX) and the objects shared with `user` or one of their groups one by one."""
     memo = _memo(user)
-    if key not in memo:
-        rows = shared.objects.filter(user=user).order_by().values_list("content_object", flat=True)
-        if group_shared is not None:
-            rows = rows.union(group_shared.objects.filter(group__user=user).order_by().values_list("content_object"))
-        memo[key] = tuple(sorted(set(rows)))
-    return memo[key]
+    branches = []  # (memo key, queryset of ids, limit)
+    if hop is not None and hop.key not in memo:
+        branches.append((hop.key, hop.rows.values_list("pk"), LITERAL_IDS_MAX + 1))
+    if shared is not None and ("shared", shared[0]) not in memo:
+        model, group_model = shared
+        rows = model.objects.filter(user=user).order_by().values_list("content_object")
+        if group_model is not None:
+            rows = rows.union(group_model.objects.filter(group__user=user).order_by().values_list("content_object"))
+        branches.append((("shared", model), rows, None))
+    if not branches:
+        return
+    connection = connections[router.db_for_read(branches[0][1].model)]
+    parts, params = [], []
+    for number, (_, rows, limit) in enumerate(branches):
+        sql, part_params = rows.query.get_compiler(connection=connection).as_sql()
+        limited = f" LIMIT {int(limit)}" if limit else ""
+        parts.append(f"SELECT {number} AS branch, b.* FROM ({sql}) b{limited}")
+        params.extend(part_params)
+    found = {key: [] for key, _, _ in branches}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(f"SELECT * FROM ({part}) p{n}" for n, part in enumerate(parts)), params)
+        for branch, row_id in cursor.fetchall():
+            found[branches[branch][0]].append(row_id)
+    for key, ids in found.items():
+        memo[key] = tuple(sorted(set(ids)))
 
 
 def visible_rows(queryset: QuerySet, *, user) -> QuerySet:

@@ -139,6 +139,14 @@ class IncidentTicket(TimeStampedModel):
             models.Index(fields=["occurred_at"], name="incident_occurred_idx"),
             models.Index(fields=["response_due_at"], name="incident_response_due_idx"),
             models.Index(fields=["resolve_due_at"], name="incident_resolve_due_idx"),
+            # the incident list's pages: the finished tier of its order of urgency (apps.tickets.selectors), and
+            # its title column's sort, walked instead of sorted
+            models.Index(
+                fields=["severity", "-occurred_at", "-id"],
+                condition=~models.Q(status__in=IncidentStatus.open_values()),
+                name="incident_finished_order_idx",
+            ),
+            models.Index(fields=["title", "-id"], name="incident_title_idx"),
         ]
 
     # __str__ is label_from(<label_fields>): a list shows the label from those columns alone, with no row object

@@ -87,6 +87,15 @@ def incident_urgency_ordering(*, now: datetime) -> list[OrderBy]:
     ]
 
 
+def incident_urgency_tiers(*, now: datetime) -> list[tuple[Q, list[OrderBy]]]:
+    """The order of urgency in two tiers, for a list's pages (apps.console.paging): the open tickets by urgency (a few
+    thousand at most), then the finished ones, which that order sorts by severity and date alone (their urgency is
+    FINISHED and their next deadline none): an order the `incident_finished_order_idx` index walks."""
+    is_open = Q(status__in=IncidentStatus.open_values())
+    finished = [F("severity").asc(), F("occurred_at").desc(), F("pk").desc()]
+    return [(is_open, incident_urgency_ordering(now=now)), (~is_open, finished)]
+
+
 def incidents_by_urgency(queryset: QuerySet[IncidentTicket], *, now: datetime) -> QuerySet[IncidentTicket]:
     return queryset.order_by(*incident_urgency_ordering(now=now))
 

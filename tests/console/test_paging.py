@@ -58,3 +58,51 @@ def test_a_second_page_costs_one_query_more_than_a_list_of_one_page(root_client)
     one_page = queries()
     IncidentTicketFactory.create_batch(60)
     assert queries() == one_page + 1  # the page's ids, then its rows
+
+
+@pytest.fixture
+def mixed(db):
+    """57 incidents: 20 open (new), the rest finished (closed, resolved), of every severity."""
+    rows = IncidentTicketFactory.create_batch(57)
+    finished = ["closed", "resolved"]
+    for number, row in enumerate(rows[20:]):
+        IncidentTicket.objects.filter(pk=row.pk).update(status=finished[number % 2], severity=f"SEV{number % 4 + 1}")
+    return rows
+
+
+@pytest.mark.parametrize("per_page", [50, 10])
+def test_the_order_of_urgency_read_tier_by_tier_holds_djangos_rows_on_every_page(root_client, mixed, per_page):
+    """Open incidents first, by urgency; then the finished ones by severity and date: a page may span both tiers
+    (page 1 of 50: 20 open and 30 finished), or lie wholly beyond the first (page 3 of 10)."""
+    from apps.console.tickets.incidents import IncidentTicketAdmin
+
+    IncidentTicketAdmin.list_per_page, before = per_page, IncidentTicketAdmin.list_per_page
+    try:
+        pages = -(-57 // per_page)
+        for page in range(1, pages + 1):
+            response = root_client.get(f"{INCIDENTS}?p={page}")
+            cl = response.context["cl"]
+            assert cl.paginator.tiers  # the default order: read in tiers
+            shown = [row.pk for row in cl.result_list]
+            expected = [row.pk for row in Paginator(cl.queryset, per_page).page(page).object_list]
+            assert shown == expected and shown, page
+    finally:
+        IncidentTicketAdmin.list_per_page = before
+
+
+def test_a_count_beyond_the_bound_is_postgresqls_estimate_and_says_so(root_client, mixed, monkeypatch):
+    from apps.console import paging
+
+    monkeypatch.setattr(paging, "COUNT_EXACT_UP_TO", 10)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {IncidentTicket._meta.db_table}")
+    response = root_client.get(INCIDENTS)
+    html = response.content.decode()
+    if connection.vendor == "postgresql":
+        assert isinstance(response.context["cl"].result_count, paging.About)
+        assert "about 57 incident tickets" in html  # freshly analysed: the estimate is the count
+        assert "Select all about 57 incident tickets" in html
+    else:  # other databases count exactly
+        assert response.context["cl"].result_count == 57 and "about 57" not in html
+    monkeypatch.setattr(paging, "COUNT_EXACT_UP_TO", 57)
+    assert "about" not in str(root_client.get(INCIDENTS).context["cl"].result_count)  # within the bound: exact

@@ -10,6 +10,7 @@ from datetime import datetime
 from functools import partial
 from urllib.parse import urlencode
 
+from django.contrib.admin.views.main import ORDER_VAR
 from django.utils import timezone
 from django.utils.html import format_html
 from unfold.contrib.filters.admin import DropdownFilter
@@ -17,7 +18,7 @@ from unfold.contrib.filters.admin import DropdownFilter
 from apps.console.localtime import local_display, zone_of
 from apps.tickets.choices import IncidentStatus
 from apps.tickets.queues import OPEN, QUEUES, QUEUES_BY_KEY, incident_counts, queue_rules
-from apps.tickets.selectors import incident_urgency_ordering
+from apps.tickets.selectors import incident_urgency_ordering, incident_urgency_tiers
 
 from .common import minutes_label
 
@@ -45,6 +46,11 @@ class IncidentQueuesMixin:
 
     def get_ordering(self, request):
         return incident_urgency_ordering(now=timezone.now())
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # the default order, read tier by tier (apps.console.paging); a column's sort is read as it is
+        tiers = None if ORDER_VAR in request.GET else incident_urgency_tiers(now=timezone.now())
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, tiers=tiers)
 
     def changelist_view(self, request, extra_context=None):
         # evaluated only when the page is rendered (not for an action's redirect)
